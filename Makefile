@@ -1,0 +1,69 @@
+# The two commands a newcomer needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HTMX_VERSION := 4.0.1
+DEMO_BIND ?= 127.0.0.1:8000
+export MLN_BIND ?= $(DEMO_BIND)
+
+.PHONY: demo test lint format bench vendor lock chromium clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml constraints.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,dev]'
+	touch $@
+
+demo: $(VENV)/.runtime
+	$(FLASK) db upgrade
+	$(FLASK) demo seed --base-url http://$(DEMO_BIND)
+	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+test: $(VENV)/.test chromium
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: $(VENV)/.test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: $(VENV)/.test
+	$(BIN)/python -m bench.page_weight
+	$(BIN)/python -m bench.render
+	$(BIN)/python -m bench.throughput
+
+# Chromium for the browser tests: the system's, else Debian's package.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+		{ echo "Installing Debian's chromium package"; \
+		  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Refresh the vendored htmx 4 and its WebSocket extension from the npm registry.
+vendor:
+	rm -rf .vendor-tmp && mkdir .vendor-tmp
+	cd .vendor-tmp && npm pack --silent htmx.org@$(HTMX_VERSION) && tar xzf htmx.org-$(HTMX_VERSION).tgz
+	rm -f static/vendor/htmx-*.min.js static/vendor/hx-ws-*.min.js
+	cp .vendor-tmp/package/dist/htmx.min.js static/vendor/htmx-$(HTMX_VERSION).min.js
+	cp .vendor-tmp/package/dist/ext/hx-ws.min.js static/vendor/hx-ws-$(HTMX_VERSION).min.js
+	cp .vendor-tmp/package/LICENSE static/vendor/htmx-LICENSE.txt
+	rm -rf .vendor-tmp
+
+# Re-pin every dependency after changing pyproject.toml.
+lock: $(VENV)/.test
+	$(BIN)/pip-compile --quiet --all-extras --strip-extras --no-header \
+		--output-file constraints.txt pyproject.toml
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache test-results

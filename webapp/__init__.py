@@ -1,0 +1,51 @@
+"""MLNshops Order Tracking: the Flask application factory."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from webapp import config, database, demo, errors, filters, headers, health, track
+from webapp.extensions import compress, db, htmx, limiter, migrate
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults, then MLN_ environment variables, then test_config."""
+    app = Flask(
+        __name__,
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+        instance_relative_config=True,
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config.DEFAULTS)
+    app.config.from_prefixed_env("MLN")
+    if test_config:
+        app.config.from_mapping(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = config.database_uri(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path
+    )
+    app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or config.secret_key(app.instance_path)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    if app.config["PROXY_FIX_X_FOR"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_FIX_X_FOR"])
+
+    db.init_app(app)
+    database.tune_sqlite(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
+    limiter.init_app(app)
+    compress.init_app(app)
+    htmx.init_app(app)
+
+    app.register_blueprint(track.bp)
+    app.register_blueprint(health.bp)
+    app.cli.add_command(demo.cli)
+    filters.register(app)
+    errors.register(app)
+    headers.register(app)
+    return app

@@ -1,0 +1,50 @@
+"""Defaults for every setting; the environment (prefix MLN_) and tests override them."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+DEFAULTS = {
+    "SHOP_NAME": "Lumen & Leaf Skincare",
+    "SHOP_URL": "",
+    "SUPPORT_EMAIL": "",
+    "SQLALCHEMY_DATABASE_URI": None,
+    "SQLITE_BUSY_TIMEOUT_MS": 5000,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "LOOKUP_RATE_LIMIT": "10 per minute; 60 per hour",
+    "PROXY_FIX_X_FOR": 0,
+    "COMPRESS_MIMETYPES": [
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "image/svg+xml",
+    ],
+    "COMPRESS_MIN_SIZE": 512,
+    "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+}
+
+
+def database_uri(configured: str | None, instance_path: str) -> str:
+    """Pick the database: MLN_ setting, then DATABASE_URL, then SQLite under instance/."""
+    uri = configured or os.environ.get("DATABASE_URL")
+    if not uri:
+        return f"sqlite:///{Path(instance_path) / 'tracking.sqlite3'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if uri.startswith(prefix):
+            return "postgresql+psycopg://" + uri.removeprefix(prefix)
+    return uri
+
+
+def secret_key(instance_path: str) -> str:
+    """Read the instance's secret key, creating it on first start so every process shares it."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

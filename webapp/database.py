@@ -1,0 +1,26 @@
+"""Connection settings that SQLite needs to serve a web process and a worker at once."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import event
+
+from webapp.extensions import db
+
+
+def tune_sqlite(app: Flask) -> None:
+    """Turn on WAL, foreign keys and a busy timeout on every SQLite connection of this app."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        return
+    busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -1,0 +1,21 @@
+"""Friendly error pages; never a bare 500 for bad input."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from werkzeug.exceptions import HTTPException
+
+PAGES = {404: "errors/not_found.html", 429: "errors/too_many.html"}
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(HTTPException, render_error)
+
+
+def render_error(error: HTTPException):
+    """Render the page for this status, keeping headers such as Retry-After."""
+    template = PAGES.get(error.code, "errors/generic.html")
+    response = error.get_response()
+    response.set_data(render_template(template, error=error))
+    response.content_type = "text/html; charset=utf-8"
+    return response

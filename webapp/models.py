@@ -1,0 +1,156 @@
+"""The database model: orders, their items, shipments and the carrier scans that move them."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, types
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.tracking.stages import Stage
+from webapp.tracking.statuses import Status
+from webapp.tracking.times import Eta
+
+
+class UTCDateTime(types.TypeDecorator):
+    """Timezone-aware UTC datetimes on every database, SQLite included."""
+
+    impl = types.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; store timezone-aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_token() -> str:
+    """A 192-bit URL-safe capability that reveals nothing about the order."""
+    return secrets.token_urlsafe(24)
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200))
+    postcode: Mapped[str] = mapped_column(String(32), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    items: Mapped[list[OrderItem]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"
+    )
+    shipments: Mapped[list[Shipment]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="Shipment.id"
+    )
+
+    def rotate_token(self) -> None:
+        """Invalidate every link sent so far; the old token becomes a plain 404."""
+        self.token = new_token()
+
+
+class OrderItem(db.Model):
+    __tablename__ = "order_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    sku: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(default=1)
+    image_url: Mapped[str | None] = mapped_column(String(500))
+
+    order: Mapped[Order] = relationship(back_populates="items")
+
+
+class Shipment(db.Model):
+    __tablename__ = "shipments"
+    __table_args__ = (
+        Index(None, "carrier", "tracking_number"),
+        Index(None, "next_check_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    carrier: Mapped[str] = mapped_column(String(32))
+    tracking_number: Mapped[str] = mapped_column(String(64))
+    service: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(32), default=Status.PENDING.value)
+    exception_reason: Mapped[str | None] = mapped_column(String(32))
+    stage: Mapped[int] = mapped_column(default=Stage.ORDERED.value)
+    returning_to_sender: Mapped[bool] = mapped_column(default=False)
+    eta_date: Mapped[date | None]
+    eta_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    eta_source: Mapped[str | None] = mapped_column(String(32))
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_scan_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failures: Mapped[int] = mapped_column(default=0)
+    stalled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="shipments")
+    events: Mapped[list[TrackingEvent]] = relationship(
+        back_populates="shipment",
+        cascade="all, delete-orphan",
+        order_by="(TrackingEvent.occurred_at.desc(), TrackingEvent.id.desc())",
+    )
+
+    @property
+    def eta(self) -> Eta | None:
+        return Eta.of(self.eta_date, self.eta_at, self.eta_source)
+
+
+class TrackingEvent(db.Model):
+    __tablename__ = "tracking_events"
+    __table_args__ = (
+        UniqueConstraint("shipment_id", "dedupe_key"),
+        Index(None, "shipment_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    utc_offset_minutes: Mapped[int | None]
+    status: Mapped[str] = mapped_column(String(32))
+    exception_reason: Mapped[str | None] = mapped_column(String(32))
+    carrier_code: Mapped[str] = mapped_column(String(64), default="")
+    carrier_text: Mapped[str] = mapped_column(String(500), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    region: Mapped[str] = mapped_column(String(100), default="")
+    postcode: Mapped[str] = mapped_column(String(32), default="")
+    country: Mapped[str] = mapped_column(String(2), default="")
+    source: Mapped[str] = mapped_column(String(16), default="poll")
+    dedupe_key: Mapped[str] = mapped_column(String(128))
+    raw_payload: Mapped[dict | None] = mapped_column(JSON)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    shipment: Mapped[Shipment] = relationship(back_populates="events")
+
+    @property
+    def place(self) -> str:
+        """'Leeds, GB' from whatever parts the carrier gave."""
+        return ", ".join(part for part in (self.city, self.region, self.country) if part)

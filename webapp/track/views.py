@@ -1,0 +1,54 @@
+"""Customer pages: look an order up, then watch it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+
+from webapp.extensions import limiter
+from webapp.track.cards import shipment_views
+from webapp.track.lookup import LookupForm, find_by_token, find_order
+
+bp = Blueprint("track", __name__)
+
+
+def _lookup_limit() -> str:
+    return current_app.config["LOOKUP_RATE_LIMIT"]
+
+
+def _failed(response) -> bool:
+    return response.status_code != 303
+
+
+@bp.get("/")
+def home():
+    """Send visitors to the lookup form."""
+    return redirect(url_for("track.lookup_form"))
+
+
+@bp.get("/track")
+def lookup_form():
+    """Show the empty lookup form."""
+    return render_template("track/lookup.html", form=LookupForm("", ""), errors={})
+
+
+@bp.post("/track")
+@limiter.limit(_lookup_limit, deduct_when=_failed)
+def lookup():
+    """Find the order and redirect to its token URL; one answer for every kind of miss."""
+    form = LookupForm.parse(request.form)
+    errors = form.errors()
+    if errors:
+        return render_template("track/lookup.html", form=form, errors=errors), 422
+    order = find_order(form.number, form.contact)
+    if order is None:
+        return render_template("track/lookup.html", form=form, errors={}, not_found=True), 404
+    return redirect(url_for("track.order_page", token=order.token), 303)
+
+
+@bp.get("/t/<token>")
+def order_page(token: str):
+    """The live tracking page of one order."""
+    order = find_by_token(token)
+    if order is None:
+        abort(404)
+    return render_template("track/order.html", order=order, shipments=shipment_views(order))

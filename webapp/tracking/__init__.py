@@ -1,0 +1,1 @@
+"""The pure tracking domain: statuses, stages, ETAs. Imports no Flask and no models."""

@@ -1,0 +1,47 @@
+"""A carrier scan as a feed reports it, before it is stored."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from webapp.tracking.statuses import Status
+
+TEXT_LIMITS = {"carrier_code": 64, "carrier_text": 500, "city": 100, "region": 100, "postcode": 32}
+
+
+def clip(text: str | None, limit: int) -> str:
+    """Untrusted carrier text, single-spaced and cut to the column's length."""
+    return " ".join((text or "").split())[:limit]
+
+
+@dataclass(frozen=True)
+class CarrierScan:
+    occurred_at: datetime
+    status: Status
+    carrier_code: str = ""
+    carrier_text: str = ""
+    exception_reason: str | None = None
+    utc_offset_minutes: int | None = None
+    city: str = ""
+    region: str = ""
+    postcode: str = ""
+    country: str = ""
+    raw_payload: dict | None = field(default=None, compare=False)
+    key: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.occurred_at.tzinfo is None:
+            raise ValueError("a scan's time must be timezone-aware")
+        for name, limit in TEXT_LIMITS.items():
+            object.__setattr__(self, name, clip(getattr(self, name), limit))
+        object.__setattr__(self, "country", clip(self.country, 2).upper())
+
+    @property
+    def dedupe_key(self) -> str:
+        """The carrier's own event id when it has one, else a digest of what the scan says."""
+        if self.key:
+            return self.key[:128]
+        parts = (self.occurred_at.isoformat(), self.status, self.carrier_code, self.carrier_text)
+        return hashlib.sha256("|".join(parts).encode()).hexdigest()

@@ -1,0 +1,1 @@
+"""The worker process: polls carriers and records their scans through webapp.ingest."""
