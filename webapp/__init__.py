@@ -37,7 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     database.tune_sqlite(app)
-    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"))
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True)
     limiter.init_app(app)
     compress.init_app(app)
     htmx.init_app(app)

@@ -1,0 +1,131 @@
+"""Shared fixtures: the app on a real database, SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+import redis
+from sqlalchemy import make_url
+
+from tests.factories import BASE_TIME, add_shipment, build_app
+from webapp.extensions import db
+from webapp.models import Order, OrderItem
+
+POSTGRES_SERVER = os.environ.get(
+    "MLN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def unavailable(reason: str) -> None:
+    """Skip on a developer's machine; fail in CI, where every service must be there."""
+    if IN_CI:
+        pytest.fail(f"{reason} (required in CI)")
+    pytest.skip(reason)
+
+
+def _admin_connection() -> psycopg.Connection:
+    url = make_url(POSTGRES_SERVER)
+    return psycopg.connect(
+        host=url.host, port=url.port, user=url.username, dbname=url.database, autocommit=True
+    )
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    try:
+        admin = _admin_connection()
+    except psycopg.OperationalError as error:
+        unavailable(f"PostgreSQL is not reachable: {error}")
+    name = f"mln_test_{secrets.token_hex(4)}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield make_url(POSTGRES_SERVER).set(database=name).render_as_string(hide_password=False)
+        finally:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'tracking.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis server that shares rate-limit counters between web processes."""
+    url = os.environ.get("MLN_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        unavailable(f"Redis is not reachable: {error}")
+    return url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request) -> str:
+    """Each database test runs on SQLite and on PostgreSQL."""
+    return request.getfixturevalue(f"{request.param}_url")
+
+
+@pytest.fixture
+def app(database_url):
+    """The app on a migrated, empty database."""
+    app = build_app(database_url)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_factory(app, database_url):
+    """Build further apps on the same database, with settings of their own."""
+    built = []
+
+    def factory(**overrides):
+        built.append(build_app(database_url, **overrides))
+        return built[-1]
+
+    yield factory
+    for other in built:
+        with other.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_order(app):
+    """Create an order with shipments and scans: make_order(shipments=[[(status, hours), ...]])."""
+
+    def make(number="LL-1001", email="ada@example.com", postcode="LS6 2QT", shipments=(), **fields):
+        with app.app_context():
+            order = Order(
+                number=number,
+                email=email,
+                name=fields.pop("name", "Ada Lovelace"),
+                postcode=postcode,
+                country="GB",
+                placed_at=BASE_TIME,
+                items=[OrderItem(sku="LL-SER-01", title="Vitamin C Serum", quantity=1)],
+                **fields,
+            )
+            db.session.add(order)
+            for journey in shipments:
+                add_shipment(order, journey)
+            db.session.commit()
+            return order.token
+
+    return make

@@ -1,0 +1,79 @@
+"""Demo data covers every stage and can be seeded twice; configuration comes from MLN_ variables."""
+
+from collections import Counter
+
+import pytest
+from sqlalchemy import func, select
+
+from webapp import create_app
+from webapp.config import database_uri
+from webapp.demo import ORDERS
+from webapp.extensions import db
+from webapp.models import Order, Shipment
+from webapp.tracking.stages import Stage
+
+
+@pytest.fixture
+def seeded(app):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "seed", "--base-url", "http://shop.test"])
+    second = runner.invoke(args=["demo", "seed"])
+    assert first.exit_code == second.exit_code == 0, first.output + second.output
+    with app.app_context():
+        yield first.output, second.output
+
+
+def test_seed_is_idempotent(seeded):
+    _, second = seeded
+    assert db.session.scalar(select(func.count(Order.id))) == len(ORDERS) >= 20
+    assert f"0 orders created, {len(ORDERS)} already there" in second
+
+
+def test_seed_prints_how_to_look_each_order_up(seeded):
+    first, _ = seeded
+    for order in db.session.scalars(select(Order)):
+        assert f"http://shop.test/t/{order.token}" in first
+        assert order.email in first
+
+
+def test_seed_covers_every_stage_and_the_hard_cases(seeded):
+    shipments = db.session.scalars(select(Shipment)).all()
+    stages = Counter(Stage(s.stage) for s in shipments)
+    statuses = Counter(s.status for s in shipments)
+    assert set(stages) == set(Stage)
+    assert stages[Stage.DELIVERED] >= 3
+    assert {"exception", "failed_attempt", "returned_to_sender", "available_for_pickup"} <= set(
+        statuses
+    )
+    assert any(len(order.shipments) == 2 for order in db.session.scalars(select(Order)))
+    assert any(not order.shipments for order in db.session.scalars(select(Order)))
+
+
+def test_settings_come_from_prefixed_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("MLN_SHOP_NAME", "Fern & Fig")
+    monkeypatch.setenv("MLN_LOOKUP_RATE_LIMIT", "5 per minute")
+    monkeypatch.setenv("MLN_SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path}/x.db")
+    app = create_app()
+    assert app.config["SHOP_NAME"] == "Fern & Fig"
+    assert app.config["LOOKUP_RATE_LIMIT"] == "5 per minute"
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+    ],
+)
+def test_database_url_alias_is_normalised(monkeypatch, given, expected):
+    monkeypatch.setenv("DATABASE_URL", given)
+    assert database_uri(None, "/srv/instance") == expected
+
+
+def test_default_database_is_sqlite_under_instance(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert database_uri(None, "/srv/instance") == "sqlite:////srv/instance/tracking.sqlite3"

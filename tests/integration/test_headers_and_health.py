@@ -1,0 +1,42 @@
+"""Security headers on every kind of response, and the health probes."""
+
+import pytest
+
+
+@pytest.mark.parametrize("path", ["/track", "/t/unknown", "/static/app.css", "/", "/healthz"])
+def test_security_headers_on_every_response(client, path):
+    with client.get(path) as response:
+        headers = response.headers
+    policy = headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_hsts_only_over_https(client):
+    assert "Strict-Transport-Security" not in client.get("/track").headers
+    secure = client.get("/track", base_url="https://tracking.example.com")
+    assert secure.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_pages_are_compressed_for_browsers_that_ask(client):
+    response = client.get("/track", headers={"Accept-Encoding": "gzip"})
+    assert response.headers["Content-Encoding"] == "gzip"
+
+
+def test_healthz(client):
+    assert client.get("/healthz").json == {"status": "ok"}
+
+
+def test_readyz_checks_the_database(client):
+    assert client.get("/readyz").json == {"status": "ok", "database": "ok"}
+
+
+def test_readyz_reports_an_unreachable_database(app_factory, tmp_path):
+    broken = app_factory(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path}/missing/dir/x.db")
+    response = broken.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["database"] == "unreachable"
