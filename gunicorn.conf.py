@@ -10,3 +10,4 @@ worker_connections = int(os.environ.get("MLN_WORKER_CONNECTIONS", 10000))
 preload_app = False  # psycopg must be imported after gevent patches the standard library
 accesslog = os.environ.get("MLN_ACCESS_LOG") or None
 graceful_timeout = 10
+control_socket_disable = True  # one fixed path per user would clash between instances

@@ -1,20 +1,43 @@
-// Rewrites UTC instants into the viewer's time zone, on load and whenever htmx swaps in new content.
+// Shows UTC instants in the viewer's time zone (and freshness as "5 minutes ago"),
+// on load and whenever htmx swaps in new content.
 (function () {
   "use strict";
-  var formats = {
-    time: new Intl.DateTimeFormat(undefined, {
-      weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit"
-    }),
-    day: new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long" })
+  var clock = new Intl.DateTimeFormat(undefined, {
+    weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit"
+  });
+  var day = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long" });
+  var relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+  var units = [["day", 86400], ["hour", 3600], ["minute", 60]];
+
+  function ago(moment) {
+    var seconds = (moment - Date.now()) / 1000;
+    for (var i = 0; i < units.length; i++) {
+      if (Math.abs(seconds) >= units[i][1]) {
+        return relative.format(Math.round(seconds / units[i][1]), units[i][0]);
+      }
+    }
+    return relative.format(0, "minute");
+  }
+
+  var render = {
+    time: function (moment) { return clock.format(moment) + " your time"; },
+    day: function (moment) { return day.format(moment); },
+    relative: ago
   };
 
   function localise(root) {
     root.querySelectorAll("time[data-viewer]").forEach(function (el) {
-      var format = formats[el.getAttribute("data-viewer")];
       var moment = new Date(el.getAttribute("datetime"));
-      if (!format || isNaN(moment)) return;
-      el.textContent = format.format(moment) + (el.dataset.viewer === "time" ? " your time" : "");
-      el.removeAttribute("data-viewer");
+      var kind = el.getAttribute("data-viewer");
+      if (!render[kind] || isNaN(moment)) return;
+      el.textContent = render[kind](moment);
+      el.title = clock.format(moment);
+    });
+    root.querySelectorAll(".scan-time[data-offset]").forEach(function (el) {
+      var instant = el.querySelector("time");
+      if (!instant) return;
+      var viewerOffset = -new Date(instant.getAttribute("datetime")).getTimezoneOffset();
+      el.classList.toggle("same-zone", viewerOffset === Number(el.getAttribute("data-offset")));
     });
   }
 

@@ -11,21 +11,13 @@ import pytest
 import redis
 from sqlalchemy import make_url
 
-from tests.factories import BASE_TIME, add_shipment, build_app
+from tests.support import BASE_TIME, add_shipment, build_app, unavailable
 from webapp.extensions import db
 from webapp.models import Order, OrderItem
 
 POSTGRES_SERVER = os.environ.get(
     "MLN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def unavailable(reason: str) -> None:
-    """Skip on a developer's machine; fail in CI, where every service must be there."""
-    if IN_CI:
-        pytest.fail(f"{reason} (required in CI)")
-    pytest.skip(reason)
 
 
 def _admin_connection() -> psycopg.Connection:
@@ -36,19 +28,30 @@ def _admin_connection() -> psycopg.Connection:
 
 
 @pytest.fixture(scope="session")
-def postgresql_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, dropped at the end."""
+def postgres_databases() -> Iterator:
+    """Create fresh PostgreSQL databases on demand; all are dropped when the session ends."""
     try:
         admin = _admin_connection()
     except psycopg.OperationalError as error:
         unavailable(f"PostgreSQL is not reachable: {error}")
-    name = f"mln_test_{secrets.token_hex(4)}"
-    with admin:
+    created = []
+
+    def create() -> str:
+        name = f"mln_test_{secrets.token_hex(4)}"
         admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield make_url(POSTGRES_SERVER).set(database=name).render_as_string(hide_password=False)
-        finally:
+        created.append(name)
+        return make_url(POSTGRES_SERVER).set(database=name).render_as_string(hide_password=False)
+
+    with admin:
+        yield create
+        for name in created:
             admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgresql_url(postgres_databases) -> str:
+    """The PostgreSQL database of the integration tests."""
+    return postgres_databases()
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from tests.factories import BASE_TIME, add_shipment, scan
+from tests.support import BASE_TIME, add_shipment, scan
 from webapp.extensions import db
 from webapp.ingest import record_scans
 from webapp.models import Order, TrackingEvent

@@ -1,9 +1,11 @@
-"""Builders for test data and apps, shared by the fixtures and the tests."""
+"""Builders for test data and apps, and the rule for missing services, shared by all tests."""
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from flask_migrate import upgrade
 
 from webapp import create_app
@@ -12,6 +14,16 @@ from webapp.ingest import record_scans
 from webapp.models import Order, Shipment
 from webapp.tracking.scans import CarrierScan
 from webapp.tracking.statuses import Status
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def unavailable(reason: str) -> None:
+    """Skip on a developer's machine; fail in CI, where every service must be there."""
+    if IN_CI:
+        pytest.fail(f"{reason} (required in CI)")
+    pytest.skip(reason)
+
 
 _migrated: set[str] = set()
 
