@@ -117,10 +117,10 @@ def page(browser) -> Iterator[Page]:
     assert errors == []
 
 
-def screenshot(page: Page, name: str) -> None:
-    """Save a full-page screenshot under test-results/screenshots for people to look at."""
+def screenshot(page: Page, name: str, full_page: bool = True) -> None:
+    """Save a screenshot under test-results/screenshots for people to look at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=full_page)
 
 
 def _is_script_error(message) -> bool:

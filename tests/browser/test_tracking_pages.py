@@ -74,6 +74,7 @@ def test_phone_width_has_no_horizontal_scroll(browser, live_server, number):
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     if number == SPLIT_ORDER:
         screenshot(page, "tracking-phone")
+        screenshot(page, "tracking-phone-top", full_page=False)
     context.close()
 
 

@@ -28,7 +28,7 @@ class LookupForm:
 
     @classmethod
     def parse(cls, form) -> LookupForm:
-        return cls(number=form.get("number", ""), contact=form.get("contact", ""))
+        return cls(number=form.get("number", "").strip(), contact=form.get("contact", "").strip())
 
     def errors(self) -> dict[str, str]:
         """Problems with the input itself, field by field."""

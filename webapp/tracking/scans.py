@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from webapp.tracking.statuses import Status
 
 TEXT_LIMITS = {"carrier_code": 64, "carrier_text": 500, "city": 100, "region": 100, "postcode": 32}
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def clip(text: str | None, limit: int) -> str:
-    """Untrusted carrier text, single-spaced and cut to the column's length."""
-    return " ".join((text or "").split())[:limit]
+    """Untrusted carrier text: no control characters, single-spaced, cut to the column size."""
+    return " ".join(_CONTROL.sub(" ", text or "").split())[:limit].rstrip()
 
 
 @dataclass(frozen=True)
@@ -43,5 +47,6 @@ class CarrierScan:
         """The carrier's own event id when it has one, else a digest of what the scan says."""
         if self.key:
             return self.key[:128]
-        parts = (self.occurred_at.isoformat(), self.status, self.carrier_code, self.carrier_text)
+        instant = self.occurred_at.astimezone(UTC).isoformat()
+        parts = (instant, self.status, self.carrier_code, self.carrier_text)
         return hashlib.sha256("|".join(parts).encode()).hexdigest()
