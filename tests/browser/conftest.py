@@ -139,16 +139,19 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_until_ready(base: str, server: subprocess.Popen, timeout: float = 30) -> None:
-    """Poll /readyz until the server answers; fail at once if it exits."""
+def _wait_until_ready(base: str, server: subprocess.Popen, timeout: float = 60) -> None:
+    """Poll /readyz until the server answers; fail at once if it exits.
+
+    gunicorn's master listens before its worker has imported the app, so early requests wait.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
             pytest.fail(f"the server exited with {server.returncode}")
         try:
-            if requests.get(f"{base}/readyz", timeout=1).ok:
+            if requests.get(f"{base}/readyz", timeout=5).ok:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:
             pass
         time.sleep(0.1)
     pytest.fail("the server did not become ready")
