@@ -197,3 +197,10 @@ def test_page_has_a_live_region_for_announcements(client, make_order):
     html = page(client, make_order(shipments=[JOURNEY]))
     assert 'id="live-status"' in html
     assert 'aria-live="polite"' in html
+
+
+def test_tracking_page_is_neither_cached_nor_indexed(client, make_order):
+    """The token is the key to the page: no shared cache or search engine may keep a copy."""
+    response = client.get(f"/t/{make_order(shipments=[JOURNEY])}")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Robots-Tag"] == "noindex"

@@ -51,4 +51,5 @@ def order_page(token: str):
     order = find_by_token(token)
     if order is None:
         abort(404)
-    return render_template("track/order.html", order=order, shipments=shipment_views(order))
+    html = render_template("track/order.html", order=order, shipments=shipment_views(order))
+    return html, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
