@@ -33,6 +33,16 @@ def shipment_ids(app, token) -> list[int]:
         return [shipment.id for shipment in order.shipments]
 
 
+def edit_first_shipment(app, token, **fields) -> int:
+    """Set columns of the order's first shipment; return its id."""
+    with app.app_context():
+        shipment = db.session.scalar(select(Order).where(Order.token == token)).shipments[0]
+        for name, value in fields.items():
+            setattr(shipment, name, value)
+        db.session.commit()
+        return shipment.id
+
+
 def test_every_stage_card_has_a_stable_id_and_state(app, client, make_order):
     token = make_order(shipments=[JOURNEY])
     html = page(client, token)
@@ -64,11 +74,7 @@ def test_current_card_shows_latest_scan_in_local_and_viewer_time(app, client, ma
 
 def test_eta_given_as_a_date_is_shown_as_that_date(app, client, make_order):
     token = make_order(shipments=[JOURNEY])
-    with app.app_context():
-        order = db.session.scalar(select(Order).where(Order.token == token))
-        order.shipments[0].eta_date = date(2026, 11, 27)
-        db.session.commit()
-        sid = order.shipments[0].id
+    sid = edit_first_shipment(app, token, eta_date=date(2026, 11, 27))
     current = card(page(client, token), f"shipment-{sid}-in-transit")
     assert "Expected" in current
     assert '<time datetime="2026-11-27">Friday 27 November</time>' in current
@@ -76,10 +82,7 @@ def test_eta_given_as_a_date_is_shown_as_that_date(app, client, make_order):
 
 def test_delivered_card_shows_no_eta(app, client, make_order):
     token = make_order(shipments=[DELIVERED])
-    with app.app_context():
-        order = db.session.scalar(select(Order).where(Order.token == token))
-        order.shipments[0].eta_date = date(2026, 11, 27)
-        db.session.commit()
+    edit_first_shipment(app, token, eta_date=date(2026, 11, 27))
     html = page(client, token)
     assert "Expected" not in html
     assert "Delivered to front door" in html
@@ -132,10 +135,7 @@ def test_timeline_is_newest_first_and_collapses_after_five(client, make_order):
 
 def test_freshness_line_says_when_we_last_heard_and_checked(app, client, make_order):
     token = make_order(shipments=[JOURNEY])
-    with app.app_context():
-        order = db.session.scalar(select(Order).where(Order.token == token))
-        order.shipments[0].last_checked_at = datetime(2026, 11, 21, 8, 30, tzinfo=UTC)
-        db.session.commit()
+    edit_first_shipment(app, token, last_checked_at=datetime(2026, 11, 21, 8, 30, tzinfo=UTC))
     html = page(client, token)
     assert "Last carrier scan" in html
     assert 'datetime="2026-11-21T05:00:00+00:00"' in html
