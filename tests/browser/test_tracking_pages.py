@@ -1,5 +1,7 @@
 """The customer's pages in a real browser: lookup, live page, time zones, phones, accessibility."""
 
+import re
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
@@ -49,6 +51,19 @@ def test_times_are_shown_in_the_viewers_time_zone(browser, live_server):
     current = page.locator("li.stage[aria-current=step]")
     expect(current.locator(".viewer-clock time")).to_contain_text("your time")
     expect(current.locator(".carrier-clock")).to_contain_text("local")
+    context.close()
+
+
+def test_viewer_time_is_not_repeated_when_it_matches_the_carriers(browser, live_server):
+    """A Berlin viewer of a Berlin scan sees one clock, not the same time twice."""
+    context = browser.new_context(timezone_id="Europe/Berlin")
+    page = context.new_page()
+    page.goto(live_server.order_url(LONG_JOURNEY))
+    berlin_scan = page.locator("li.event").first.locator(".scan-time")
+    expect(berlin_scan).to_have_class(re.compile("same-zone"))
+    expect(berlin_scan.locator(".viewer-clock")).to_be_hidden()
+    london_scan = page.locator("details.older-events li.event .scan-time").last
+    expect(london_scan).not_to_have_class(re.compile("same-zone"))
     context.close()
 
 
