@@ -39,7 +39,11 @@ format: $(VENV)/.test
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: $(VENV)/.test
+bench: $(VENV)/.test chromium
+	@command -v wrk >/dev/null 2>&1 || \
+		{ echo "Installing Debian's wrk package"; \
+		  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	$(BIN)/python -m bench.machine
 	$(BIN)/python -m bench.page_weight
 	$(BIN)/python -m bench.render
 	$(BIN)/python -m bench.throughput
