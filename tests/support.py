@@ -35,6 +35,7 @@ def build_app(database_url: str, **overrides):
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "PAGE_FRESH_SECONDS": 0,
         **overrides,
     }
     app = create_app(settings)

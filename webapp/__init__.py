@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp import config, database, demo, errors, filters, headers, health, track
 from webapp.extensions import compress, db, htmx, limiter, migrate
+from webapp.track.page_cache import PageCache
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -41,6 +42,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     compress.init_app(app)
     htmx.init_app(app)
+    app.extensions["page_cache"] = PageCache(
+        app.config["PAGE_CACHE_BYTES"], app.config["PAGE_FRESH_SECONDS"]
+    )
 
     app.register_blueprint(track.bp)
     app.register_blueprint(health.bp)

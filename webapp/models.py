@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, types
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, event, types
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -55,6 +55,7 @@ class Order(db.Model):
     locale: Mapped[str] = mapped_column(String(16), default="en")
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
+    revision: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     items: Mapped[list[OrderItem]] = relationship(
@@ -145,7 +146,7 @@ class TrackingEvent(db.Model):
     country: Mapped[str] = mapped_column(String(2), default="")
     source: Mapped[str] = mapped_column(String(16), default="poll")
     dedupe_key: Mapped[str] = mapped_column(String(128))
-    raw_payload: Mapped[dict | None] = mapped_column(JSON)
+    raw_payload: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     shipment: Mapped[Shipment] = relationship(back_populates="events")
@@ -154,3 +155,24 @@ class TrackingEvent(db.Model):
     def place(self) -> str:
         """'Leeds, GB' from whatever parts the carrier gave."""
         return ", ".join(part for part in (self.city, self.region, self.country) if part)
+
+
+def _order_of(instance) -> Order | None:
+    """The order whose tracking page shows this object."""
+    if isinstance(instance, Order):
+        return instance
+    if isinstance(instance, OrderItem | Shipment):
+        return instance.order
+    if isinstance(instance, TrackingEvent) and instance.shipment is not None:
+        return instance.shipment.order
+    return None
+
+
+@event.listens_for(db.session, "before_flush")
+def _bump_revisions(session, _flush_context, _instances) -> None:
+    """Count every change to what an order's page shows, so a cached page is never stale."""
+    modified = (instance for instance in session.dirty if session.is_modified(instance))
+    changed = (*session.new, *modified, *session.deleted)
+    orders = {order for order in map(_order_of, changed) if order is not None}
+    for order in orders - set(session.new) - set(session.deleted):
+        order.revision = Order.revision + 1

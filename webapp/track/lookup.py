@@ -8,7 +8,7 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db
@@ -70,6 +70,19 @@ def find_order(number: str, contact: str) -> Order | None:
     if order is None or not (email_ok or (postcode_ok and order.postcode)):
         return None
     return order
+
+
+_REVISION_BY_TOKEN = select(Order.id, Order.revision).where(Order.token == bindparam("token"))
+
+
+def page_revision(token: str) -> tuple[int, int] | None:
+    """(order id, revision) for a valid token: one indexed read that tells if the page changed."""
+    if not TOKEN_PATTERN.fullmatch(token):
+        return None
+    # One statement needs no transaction: no BEGIN and ROLLBACK round trips on PostgreSQL.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        row = connection.execute(_REVISION_BY_TOKEN, {"token": token}).first()
+    return tuple(row) if row else None
 
 
 def find_by_token(token: str) -> Order | None:

@@ -6,7 +6,8 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from webapp.extensions import limiter
 from webapp.track.cards import shipment_views
-from webapp.track.lookup import LookupForm, find_by_token, find_order
+from webapp.track.encodings import best_encoding
+from webapp.track.lookup import LookupForm, find_by_token, find_order, page_revision
 
 bp = Blueprint("track", __name__)
 
@@ -45,11 +46,29 @@ def lookup():
     return redirect(url_for("track.order_page", token=order.token), 303)
 
 
+@limiter.request_filter
+def _unlimited() -> bool:
+    """Leave the tracking page unlimited: a 192-bit token cannot be guessed."""
+    return request.endpoint == "track.order_page"
+
+
 @bp.get("/t/<token>")
 def order_page(token: str):
-    """The live tracking page of one order."""
+    """The live tracking page of one order, rendered again only when the order changed."""
+    page = current_app.extensions["page_cache"].page(token, page_revision, lambda: _render(token))
+    if page is None:
+        abort(404)
+    encoding = best_encoding(request.accept_encodings)
+    headers = {"Cache-Control": "no-store", "X-Robots-Tag": "noindex", "Vary": "Accept-Encoding"}
+    if encoding:
+        headers["Content-Encoding"] = encoding
+    return page.encoded(encoding), headers
+
+
+def _render(token: str) -> bytes:
     order = find_by_token(token)
     if order is None:
         abort(404)
-    html = render_template("track/order.html", order=order, shipments=shipment_views(order))
-    return html, {"Cache-Control": "no-store", "X-Robots-Tag": "noindex"}
+    return render_template(
+        "track/order.html", order=order, shipments=shipment_views(order)
+    ).encode()

@@ -33,7 +33,7 @@ def day_text(day: date) -> str:
 
 def clock_text(moment: datetime) -> str:
     """'Thu 27 Nov, 14:05'."""
-    return f"{moment:%a} {moment.day} {moment:%b}, {moment:%H:%M}"
+    return moment.strftime(f"%a {moment.day} %b, %H:%M")
 
 
 @dataclass(frozen=True)
