@@ -47,6 +47,7 @@ bench: $(VENV)/.test chromium
 	$(BIN)/python -m bench.page_weight
 	$(BIN)/python -m bench.render
 	$(BIN)/python -m bench.throughput
+	$(BIN)/python -m bench.lookup_timing
 
 # Chromium for the browser tests: the system's, else Debian's package.
 chromium:
