@@ -10,6 +10,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, redirect_stderr
@@ -71,6 +72,18 @@ def postgres_database() -> Iterator[str]:
     finally:
         with _admin() as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def databases() -> Iterator[tuple[str, str]]:
+    """("SQLite", url) on a temporary file, then ("PostgreSQL", url) on a scratch database."""
+    with tempfile.TemporaryDirectory(prefix="mln-bench-") as scratch:
+        yield "SQLite", f"sqlite:///{Path(scratch) / 'bench.sqlite3'}"
+    problem = postgres_available()
+    if problem:
+        print(f"PostgreSQL skipped: {problem}")
+        return
+    with postgres_database() as url:
+        yield "PostgreSQL", url
 
 
 def postgres_version() -> str:

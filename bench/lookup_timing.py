@@ -8,18 +8,15 @@ order with the wrong e-mail, plus successful lookups as the baseline, on SQLite 
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
 from bench.common import (
     Summary,
+    databases,
     load_average,
     migrate_quietly,
-    postgres_available,
-    postgres_database,
     table,
 )
 from webapp import create_app
@@ -96,15 +93,8 @@ def main() -> int:
     args = parser.parse_args()
     print(f"in-process through app.test_client(); {load_average()}", flush=True)
     rows = []
-    with tempfile.TemporaryDirectory(prefix="mln-bench-") as scratch:
-        sqlite = f"sqlite:///{Path(scratch) / 'lookup.sqlite3'}"
-        rows += rows_for("SQLite", sqlite, args.requests, args.warmup)
-    problem = postgres_available()
-    if problem:
-        print(f"PostgreSQL skipped: {problem}")
-    else:
-        with postgres_database() as url:
-            rows += rows_for("PostgreSQL", url, args.requests, args.warmup)
+    for database, url in databases():
+        rows += rows_for(database, url, args.requests, args.warmup)
     print(f"\nms per POST /track, {args.requests} of each kind after {args.warmup} warm-up\n")
     print(table(["database", "lookup", "n", "p50", "p95", "mean"], rows))
     return 0
