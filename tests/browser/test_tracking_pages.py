@@ -32,6 +32,7 @@ def test_lookup_with_wrong_details_says_so(page, live_server):
     page.get_by_label("E-mail address or postcode").fill("someone@example.com")
     page.get_by_role("button", name="Track order").click()
     expect(page.get_by_role("alert")).to_contain_text("could not find an order")
+    screenshot(page, "lookup-not-found-desktop")
 
 
 def test_split_order_shows_both_parcels_with_five_cards_each(page, live_server):
@@ -78,6 +79,7 @@ def test_older_scans_unfold_on_request(page, live_server):
 def test_delay_banner_is_announced(page, live_server):
     page.goto(live_server.order_url(DELAYED))
     expect(page.get_by_role("alert")).to_contain_text("Bad weather")
+    screenshot(page, "delayed-desktop")
 
 
 @pytest.mark.parametrize("number", [SPLIT_ORDER, LONG_JOURNEY, DELAYED])

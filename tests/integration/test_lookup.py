@@ -20,6 +20,10 @@ def test_form_renders(client):
     assert b'name="contact"' in response.data
 
 
+def test_form_does_not_link_to_itself(client):
+    assert b"Track another order" not in client.get("/track").data
+
+
 def test_root_redirects_to_the_form(client):
     assert client.get("/").headers["Location"] == "/track"
 
