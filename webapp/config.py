@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 DEFAULTS = {
@@ -46,7 +47,20 @@ def database_uri(configured: str | None, instance_path: str) -> str:
 def secret_key(instance_path: str) -> str:
     """Read the instance's secret key, creating it on first start so every process shares it."""
     path = Path(instance_path) / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _wait_for_key(path)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_hex(32))
     return path.read_text().strip()
+
+
+def _wait_for_key(path: Path) -> str:
+    """Another worker created the file a moment ago; read it once it holds the key."""
+    for _ in range(100):
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)
+    raise RuntimeError(f"{path} stays empty")

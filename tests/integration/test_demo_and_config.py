@@ -77,3 +77,11 @@ def test_database_url_alias_is_normalised(monkeypatch, given, expected):
 def test_default_database_is_sqlite_under_instance(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     assert database_uri(None, "/srv/instance") == "sqlite:////srv/instance/tracking.sqlite3"
+
+
+def test_secret_key_is_created_once_private_and_reused(tmp_path):
+    from webapp.config import secret_key
+
+    first = secret_key(str(tmp_path))
+    assert secret_key(str(tmp_path)) == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0

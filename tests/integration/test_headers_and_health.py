@@ -40,3 +40,10 @@ def test_readyz_reports_an_unreachable_database(app_factory, tmp_path):
     response = broken.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json["database"] == "unreachable"
+
+
+def test_hsts_behind_a_tls_proxy(app_factory):
+    """With one trusted proxy, X-Forwarded-Proto tells the app the customer used HTTPS."""
+    client = app_factory(PROXY_FIX_X_FOR=1).test_client()
+    response = client.get("/track", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" in response.headers

@@ -101,3 +101,14 @@ def decode(encoding: str, data: bytes) -> bytes:
     if encoding == "br":
         return brotli.decompress(data)
     return zstd.decompress(data)
+
+
+def test_an_order_reusing_a_deleted_orders_id_gets_its_own_page(app, client, make_order):
+    """SQLite hands a deleted order's id to the next one; the cache must not mix them up."""
+    first = make_order(number="LL-1")
+    assert b"Order LL-1" in client.get(f"/t/{first}").data
+    with app.app_context():
+        db.session.delete(db.session.scalar(select(Order).where(Order.token == first)))
+        db.session.commit()
+    second = make_order(number="LL-2")
+    assert b"Order LL-2" in client.get(f"/t/{second}").data

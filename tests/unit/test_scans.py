@@ -122,3 +122,13 @@ def test_control_characters_are_removed():
 
 def test_clipping_leaves_no_trailing_space():
     assert clip("ab cd", 3) == "ab"
+
+
+def test_unknown_or_overlong_exception_reason_is_stored_as_other():
+    """The column holds 32 characters; a carrier's long reason must not fail the whole batch."""
+    scan = CarrierScan(
+        occurred_at=datetime(2026, 11, 20, tzinfo=UTC),
+        status=Status.EXCEPTION,
+        exception_reason="x" * 40,
+    )
+    assert scan.exception_reason == "other"

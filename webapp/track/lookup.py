@@ -72,17 +72,20 @@ def find_order(number: str, contact: str) -> Order | None:
     return order
 
 
-_REVISION_BY_TOKEN = select(Order.id, Order.revision).where(Order.token == bindparam("token"))
+_REVISION_BY_TOKEN = select(Order.revision).where(Order.token == bindparam("token"))
 
 
-def page_revision(token: str) -> tuple[int, int] | None:
-    """(order id, revision) for a valid token: one indexed read that tells if the page changed."""
+def page_revision(token: str) -> tuple[str, int] | None:
+    """(token, revision) for a valid token: one indexed read that tells if the page changed.
+
+    Keyed by token, not order id: a deleted order's id can be reused by SQLite for another order.
+    """
     if not TOKEN_PATTERN.fullmatch(token):
         return None
     # One statement needs no transaction: no BEGIN and ROLLBACK round trips on PostgreSQL.
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        row = connection.execute(_REVISION_BY_TOKEN, {"token": token}).first()
-    return tuple(row) if row else None
+        revision = connection.execute(_REVISION_BY_TOKEN, {"token": token}).scalar()
+    return None if revision is None else (token, revision)
 
 
 def find_by_token(token: str) -> Order | None:

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from webapp.tracking.statuses import Status
+from webapp.tracking.statuses import ExceptionReason, Status
 
 TEXT_LIMITS = {"carrier_code": 64, "carrier_text": 500, "city": 100, "region": 100, "postcode": 32}
 
@@ -41,6 +41,9 @@ class CarrierScan:
         for name, limit in TEXT_LIMITS.items():
             object.__setattr__(self, name, clip(getattr(self, name), limit))
         object.__setattr__(self, "country", clip(self.country, 2).upper())
+        if self.exception_reason is not None:
+            reason = ExceptionReason.parse(self.exception_reason).value
+            object.__setattr__(self, "exception_reason", reason)
 
     @property
     def dedupe_key(self) -> str:
