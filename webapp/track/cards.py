@@ -59,7 +59,6 @@ class Card:
 
 @dataclass(frozen=True)
 class Alert:
-    dom_id: str
     status: Status
     title: str
     message: str
@@ -84,10 +83,6 @@ class ShipmentView:
     @property
     def carrier_link(self) -> str | None:
         return carrier(self.shipment.carrier).link(self.shipment.tracking_number)
-
-    @property
-    def status_label(self) -> str:
-        return STATUS_LABELS[Status(self.shipment.status)]
 
     @property
     def events(self) -> list[TrackingEvent]:
@@ -166,4 +161,4 @@ def alert(shipment: Shipment) -> Alert | None:
         message = REASON_MESSAGES[reason]
     else:
         message = ALERT_MESSAGES[status]
-    return Alert(f"shipment-{shipment.id}-alert", status, STATUS_LABELS[status], message)
+    return Alert(status, STATUS_LABELS[status], message)
