@@ -1,5 +1,5 @@
 // Shows UTC instants in the viewer's time zone (and freshness as "5 minutes ago"),
-// on load and whenever htmx swaps in new content.
+// on load, every minute, and whenever a live update swaps in new content.
 (function () {
   "use strict";
   var clock = new Intl.DateTimeFormat(undefined, {
@@ -41,6 +41,20 @@
     });
   }
 
+  // A live update replaces the parcels; keep open what the reader opened.
+  var opened = [];
+  document.addEventListener("htmx:before:swap", function () {
+    opened = Array.prototype.map.call(document.querySelectorAll("details[open][id]"), function (el) {
+      return el.id;
+    });
+  });
+  document.addEventListener("htmx:after:swap", function () {
+    opened.forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el) el.open = true;
+    });
+    localise(document);
+  });
   document.addEventListener("DOMContentLoaded", function () { localise(document); });
-  document.addEventListener("htmx:after:swap", function (event) { localise(event.target); });
+  setInterval(function () { localise(document); }, 60000);
 })();

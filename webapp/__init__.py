@@ -7,8 +7,9 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp import config, database, demo, errors, filters, headers, health, track
-from webapp.extensions import compress, db, htmx, limiter, migrate
+from webapp import config, database, demo, errors, filters, headers, health, live, track
+from webapp.extensions import compress, db, htmx, limiter, migrate, sock
+from webapp.live import views as live_views
 from webapp.track.page_cache import PageCache
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -43,11 +44,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     compress.init_app(app)
     htmx.init_app(app)
+    sock.init_app(app)
+    live.init_app(app)
     app.extensions["page_cache"] = PageCache(
         app.config["PAGE_CACHE_BYTES"], app.config["PAGE_FRESH_SECONDS"]
     )
 
     app.register_blueprint(track.bp)
+    app.register_blueprint(live_views.bp)
     app.register_blueprint(health.bp)
     app.cli.add_command(demo.cli)
     filters.register(app)

@@ -30,6 +30,31 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 64 * 1024,
     "PAGE_CACHE_BYTES": 32 * 1024 * 1024,
     "PAGE_FRESH_SECONDS": 1.0,
+    "CARRIER_FEED": "sandbox",
+    "SANDBOX_URL": "http://127.0.0.1:8025",
+    "FEED_CONNECT_TIMEOUT": 3.05,
+    "FEED_READ_TIMEOUT": 10.0,
+    # Seconds between checks by stage slug; 0 stops checking.
+    "POLL_SECONDS": {
+        "ordered": 3600,
+        "shipped": 1800,
+        "in-transit": 1800,
+        "out-for-delivery": 600,
+        "delivered": 0,
+    },
+    "POLL_BATCH": 20,
+    "POLL_IDLE_SECONDS": 1.0,
+    "POLL_LEASE_SECONDS": 120,
+    "BACKOFF_BASE_SECONDS": 60,
+    "BACKOFF_MAX_SECONDS": 6 * 3600,
+    "STALLED_AFTER_SECONDS": 4 * 86400,
+    "LIVE_EVENT_RETENTION_SECONDS": 86400,
+    "SQLITE_IMMEDIATE_TRANSACTIONS": False,
+    "WORKER_METRICS_PORT": 0,
+    "LIVE_POLL_SECONDS": 0.1,
+    "LIVE_QUEUE_FRAMES": 16,
+    "LIVE_PING_SECONDS": 25,
+    "EMBED_ORIGINS": [],
 }
 
 

@@ -24,3 +24,22 @@ def tune_sqlite(app: Flask) -> None:
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    if app.config["SQLITE_IMMEDIATE_TRANSACTIONS"]:
+        begin_immediately(engine)
+
+
+def begin_immediately(engine) -> None:
+    """Take SQLite's write lock when a transaction begins, not at its first write.
+
+    A deferred transaction that reads and then writes fails at once when another process holds the
+    lock; an immediate one waits for it (busy_timeout) instead. For processes that mostly write.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _manual_transactions(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -4,6 +4,7 @@ from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
+from flask_sock import Sock
 from flask_sqlalchemy import SQLAlchemy
 from htmx_flask import Htmx
 from sqlalchemy import MetaData
@@ -27,3 +28,4 @@ migrate = Migrate()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 compress = Compress()
 htmx = Htmx()
+sock = Sock()

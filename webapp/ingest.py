@@ -1,15 +1,22 @@
-"""The one write path for carrier scans: new events in, the shipment recomputed from all of them."""
+"""The one write path for carrier scans: events in, the shipment recomputed, the change announced.
+
+Everything here joins the caller's transaction, so the events, the shipment's state and the live
+event commit together or not at all.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.models import Shipment, TrackingEvent
+from webapp.models import LiveEvent, Shipment, TrackingEvent
 from webapp.tracking.scans import CarrierScan
 from webapp.tracking.stages import derive
+
+LIVE_CHANNEL = "mln_live"
 
 
 def record_scans(
@@ -27,9 +34,30 @@ def record_scans(
             continue
         known.add(scan.dedupe_key)
         added.append(_event(scan, source))
+    if not added:
+        return added
+    stage_before = shipment.stage
     shipment.events.extend(added)
     recompute(shipment)
+    announce(shipment, "stage" if shipment.stage != stage_before else "scan")
     return added
+
+
+def update_estimate(shipment: Shipment, estimated: date | None) -> bool:
+    """Take the carrier's delivery date when it gives one; whether it changed."""
+    if estimated is None or (shipment.eta_date, shipment.eta_source) == (estimated, "carrier"):
+        return False
+    shipment.eta_date, shipment.eta_at, shipment.eta_source = estimated, None, "carrier"
+    return True
+
+
+def announce(shipment: Shipment, kind: str) -> None:
+    """Queue a live event for the pages watching this shipment's order, and wake their listeners."""
+    if shipment.id is None:
+        db.session.flush()
+    db.session.add(LiveEvent(order_id=shipment.order_id, shipment_id=shipment.id, kind=kind))
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(func.pg_notify(LIVE_CHANNEL, str(shipment.order_id))))
 
 
 def recompute(shipment: Shipment) -> None:

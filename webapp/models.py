@@ -157,6 +157,21 @@ class TrackingEvent(db.Model):
         return ", ".join(part for part in (self.city, self.region, self.country) if part)
 
 
+class LiveEvent(db.Model):
+    """Outbox of changes for the web processes to push to open pages; pruned after a day."""
+
+    __tablename__ = "live_events"
+    __table_args__ = ({"sqlite_autoincrement": True},)  # a seq is never reused after pruning
+
+    seq: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    shipment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shipments.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
 def _order_of(instance) -> Order | None:
     """The order whose tracking page shows this object."""
     if isinstance(instance, Order):

@@ -1,0 +1,81 @@
+"""Who watches which order, and handing each of them the same frame bytes."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+
+CLOSE_TOKEN_ROTATED = 4001  # the token no longer opens this order: do not reconnect
+CLOSE_TOO_SLOW = 1013  # try again later: this socket fell too far behind
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One open socket: frames waiting for its writer, and the event that wakes the writer."""
+
+    order_id: int
+    token: str
+    wake: threading.Event
+    limit: int
+    frames: deque = field(default_factory=deque)
+    close_code: int | None = None
+
+    def offer(self, frame: bytes) -> bool:
+        """Queue a frame unless the queue is full; a full queue means the reader stopped reading."""
+        if len(self.frames) >= self.limit:
+            return False
+        self.frames.append(frame)
+        self.wake.set()
+        return True
+
+    def close(self, code: int) -> None:
+        """Ask the writer to close the socket with this code."""
+        self.close_code = code
+        self.wake.set()
+
+
+class Hub:
+    """The subscribers of one web process, by order."""
+
+    def __init__(self) -> None:
+        self._by_order: dict[int, set[Subscriber]] = {}
+        self._lock = threading.Lock()
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        with self._lock:
+            self._by_order.setdefault(subscriber.order_id, set()).add(subscriber)
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        with self._lock:
+            watchers = self._by_order.get(subscriber.order_id, set())
+            watchers.discard(subscriber)
+            if not watchers:
+                self._by_order.pop(subscriber.order_id, None)
+
+    def watched(self, order_ids) -> set[int]:
+        """Those of these orders that someone here is watching."""
+        return set(order_ids) & self._by_order.keys()
+
+    def count(self) -> int:
+        return sum(map(len, list(self._by_order.values())))
+
+    def publish(self, order_id: int, frame: bytes) -> int:
+        """Hand the frame to every watcher of the order, closing those too far behind; how many."""
+        delivered = 0
+        for subscriber in self._watchers(order_id):
+            if subscriber.offer(frame):
+                delivered += 1
+            else:
+                subscriber.close(CLOSE_TOO_SLOW)
+        return delivered
+
+    def revoke(self, order_id: int, valid_token: str | None) -> None:
+        """Close the sockets opened with a token that no longer opens the order."""
+        for subscriber in self._watchers(order_id):
+            if subscriber.token != valid_token:
+                subscriber.close(CLOSE_TOKEN_ROTATED)
+
+    def _watchers(self, order_id: int) -> list[Subscriber]:
+        with self._lock:
+            return list(self._by_order.get(order_id, ()))

@@ -1,0 +1,90 @@
+"""The WebSocket a tracking page opens to receive its order's changes as they happen."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, g, request
+from simple_websocket import ConnectionClosed, Server
+
+from webapp.extensions import db, sock
+from webapp.live import frames, metrics
+from webapp.live.hub import CLOSE_TOKEN_ROTATED, CLOSE_TOO_SLOW, Subscriber
+from webapp.track.lookup import find_by_token, page_revision
+
+bp = Blueprint("live", __name__)
+
+
+@bp.before_request
+def admit():
+    """Refuse before the upgrade: a foreign origin, an unknown token; and switch compression off."""
+    if not _origin_allowed(request.headers.get("Origin")):
+        abort(403)
+    revision = page_revision(request.view_args["token"])
+    if revision is None:
+        abort(404)
+    g.live_revision = revision
+    # Deflate costs ~200 KB per socket and slows broadcasts fivefold; the frames are small.
+    request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+
+
+@sock.route("/t/<token>/live", bp=bp)
+def socket(ws: Server, token: str):
+    """Stream the order's changes to one tracking page, starting with a full snapshot."""
+    live = current_app.extensions["live"]
+    order_id, frame = _snapshot(g.live_revision)
+    subscriber = Subscriber(order_id, token, ws.event, current_app.config["LIVE_QUEUE_FRAMES"])
+    live.hub.subscribe(subscriber)
+    live.listener.ensure_started()
+    metrics.open_sockets.inc()
+    try:
+        latest = page_revision(token)  # a change between admit() and subscribe() is not lost
+        if latest != g.live_revision:
+            order_id, frame = _snapshot(latest)
+        subscriber.offer(frame)
+        _pump(ws, subscriber, current_app.config["LIVE_PING_SECONDS"])
+    finally:
+        live.hub.unsubscribe(subscriber)
+        metrics.open_sockets.dec()
+
+
+def _snapshot(revision: tuple[str, int] | None) -> tuple[int, bytes]:
+    """The order's id and its full snapshot frame, rendered once per (token, revision)."""
+    snapshots = current_app.extensions["live"].snapshots
+    if revision not in snapshots:
+        order = revision and find_by_token(revision[0])
+        if order is None:
+            raise ConnectionClosed(CLOSE_TOKEN_ROTATED, "This tracking link no longer works.")
+        snapshots[revision] = order.id, frames.text_frame(frames.snapshot(order))
+    db.session.rollback()
+    return snapshots[revision]
+
+
+def _pump(ws: Server, subscriber: Subscriber, ping_seconds: float) -> None:
+    """Write queued frames until the page goes away; ping when idle so proxies keep the socket."""
+    try:
+        while ws.connected:
+            woke = ws.event.wait(ping_seconds)
+            ws.event.clear()
+            ws.input_buffer.clear()  # a page sends nothing we act on
+            if subscriber.close_code:
+                _close(ws, subscriber.close_code)
+                return
+            if not woke:
+                ws.sock.sendall(frames.PING)
+            while subscriber.frames:
+                ws.sock.sendall(subscriber.frames.popleft())
+    except OSError:
+        return
+
+
+def _close(ws: Server, code: int) -> None:
+    if code == CLOSE_TOO_SLOW:
+        metrics.slow_sockets.inc()
+    ws.close(code)
+
+
+def _origin_allowed(origin: str | None) -> bool:
+    """Browsers always send Origin; only our own pages and the configured embeds may connect."""
+    if origin is None:
+        return True
+    own = request.host_url.rstrip("/")
+    return origin == own or origin in current_app.config["EMBED_ORIGINS"]

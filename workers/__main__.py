@@ -1,0 +1,51 @@
+"""The worker process: `python -m workers` polls carrier feeds until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import time
+from threading import Event
+
+from prometheus_client import start_http_server
+
+from webapp import create_app
+from workers import housekeeping
+from workers.poller import Poller
+
+HOUSEKEEPING_SECONDS = 300
+
+app = create_app({"SQLITE_IMMEDIATE_TRANSACTIONS": True})
+log = logging.getLogger("workers")
+
+
+def main() -> None:
+    """Poll until told to stop; the unit of work in hand is always finished first."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    if port := int(app.config["WORKER_METRICS_PORT"]):
+        start_http_server(port, addr="127.0.0.1")
+    owner = app.config.get("WORKER_NAME") or f"{socket.gethostname()}:{os.getpid()}"
+    poller = Poller.for_app(app, owner)
+    log.info("worker %s polling feed %s", owner, poller.feed_name)
+    run(poller, stop)
+    log.info("worker %s stopped", owner)
+
+
+def run(poller: Poller, stop: Event) -> None:
+    """Tick until stopped: straight on while there is work, a short wait when there is none."""
+    next_housekeeping = 0.0
+    while not stop.is_set():
+        if time.monotonic() >= next_housekeeping:
+            housekeeping.prune_live_events(poller.app)
+            next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
+        if not poller.tick(stop):
+            stop.wait(poller.app.config["POLL_IDLE_SECONDS"])
+
+
+if __name__ == "__main__":
+    main()

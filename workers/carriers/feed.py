@@ -1,0 +1,108 @@
+"""What every carrier feed returns and raises, and the one way feeds speak HTTP."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from email.utils import parsedate_to_datetime
+
+import requests
+
+from webapp.tracking.scans import CarrierScan
+
+USER_AGENT = "MLNshops-Order-Tracking/1.0"
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """A feed's answer for one tracking number: its scans so far and its delivery estimate."""
+
+    scans: tuple[CarrierScan, ...]
+    estimated_delivery: date | None = None
+    rejected: int = 0  # events the feed sent that could not be read
+
+
+class FeedError(Exception):
+    """The feed gave no usable answer this time; the shipment is tried again later."""
+
+    outcome = "error"
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class FeedUnavailable(FeedError):
+    outcome = "unavailable"
+
+
+class FeedTimeout(FeedError):
+    outcome = "timeout"
+
+
+class RateLimited(FeedError):
+    outcome = "rate_limited"
+
+
+class MalformedAnswer(FeedError):
+    outcome = "malformed"
+
+
+class UnknownNumber(FeedError):
+    outcome = "not_found"
+
+
+class Rejected(FeedError):
+    outcome = "rejected"
+
+
+def session() -> requests.Session:
+    """A pooled HTTP session for one feed."""
+    http = requests.Session()
+    http.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+    return http
+
+
+def get_json(http: requests.Session, url: str, timeout: tuple[float, float]) -> object:
+    """GET a JSON document, turning every way it can fail into a FeedError."""
+    try:
+        response = http.get(url, timeout=timeout)
+    except requests.Timeout as error:
+        raise FeedTimeout(f"no answer within {timeout[1]:g} s") from error
+    except requests.RequestException as error:
+        raise FeedUnavailable(f"cannot reach the feed: {type(error).__name__}") from error
+    _raise_for_status(response)
+    try:
+        return response.json()
+    except ValueError as error:
+        raise MalformedAnswer(
+            f"HTTP {response.status_code} with a body that is not JSON"
+        ) from error
+
+
+def _raise_for_status(response: requests.Response) -> None:
+    status = response.status_code
+    retry_after = retry_after_seconds(response.headers.get("Retry-After"))
+    if status == 429:
+        raise RateLimited("HTTP 429 Too Many Requests", retry_after)
+    if status == 404:
+        raise UnknownNumber("the carrier does not know this tracking number")
+    if status >= 500:
+        raise FeedUnavailable(f"HTTP {status}", retry_after)
+    if status >= 400:
+        raise Rejected(f"HTTP {status}")
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Read a Retry-After header, given in seconds or as an HTTP date."""
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())

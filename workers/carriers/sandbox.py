@@ -1,0 +1,83 @@
+"""The sandbox carrier's tracking API (our own service, `python -m workers.sandbox`)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from urllib.parse import quote
+
+import requests
+
+from webapp.tracking.scans import CarrierScan
+from webapp.tracking.statuses import Status
+from workers.carriers.feed import MalformedAnswer, Tracking, get_json
+
+STATUS_MAP = {
+    "LC": Status.INFO_RECEIVED,
+    "PU": Status.IN_TRANSIT,
+    "AR": Status.IN_TRANSIT,
+    "DP": Status.IN_TRANSIT,
+    "CR": Status.IN_TRANSIT,
+    "OD": Status.OUT_FOR_DELIVERY,
+    "AP": Status.AVAILABLE_FOR_PICKUP,
+    "DA": Status.FAILED_ATTEMPT,
+    "EX": Status.EXCEPTION,
+    "RS": Status.RETURNED_TO_SENDER,
+    "RD": Status.RETURNED_TO_SENDER,
+    "DL": Status.DELIVERED,
+}
+
+log = logging.getLogger(__name__)
+
+
+def map_status(code: str) -> Status:
+    """Our status for one of the sandbox's event codes."""
+    return STATUS_MAP.get(code, Status.UNKNOWN)
+
+
+def fetch(http: requests.Session, tracking_number: str, config: dict) -> Tracking:
+    """Ask the sandbox for a tracking number's scans so far."""
+    url = f"{config['SANDBOX_URL'].rstrip('/')}/v1/tracking/{quote(tracking_number, safe='')}"
+    timeout = (config["FEED_CONNECT_TIMEOUT"], config["FEED_READ_TIMEOUT"])
+    return parse(get_json(http, url, timeout))
+
+
+def parse(document: object) -> Tracking:
+    """Read a tracking answer; events that cannot be read are counted, the rest kept."""
+    if not isinstance(document, dict) or not isinstance(document.get("events"), list):
+        raise MalformedAnswer("the answer has no list of events")
+    scans, rejected = [], 0
+    for event in document["events"]:
+        try:
+            scans.append(_scan(event))
+        except (KeyError, TypeError, ValueError) as error:
+            rejected += 1
+            log.warning("sandbox event not readable (%s): %.200r", error, event)
+    return Tracking(tuple(scans), _date(document.get("estimated_delivery")), rejected)
+
+
+def _scan(event: dict) -> CarrierScan:
+    occurred_at = datetime.fromisoformat(event["occurred_at"])
+    offset = occurred_at.utcoffset()
+    location = event.get("location") or {}
+    return CarrierScan(
+        occurred_at=occurred_at,
+        utc_offset_minutes=None if offset is None else int(offset.total_seconds() // 60),
+        status=map_status(event["code"]),
+        carrier_code=str(event["code"]),
+        carrier_text=str(event.get("description") or ""),
+        exception_reason=event.get("exception"),
+        city=str(location.get("city") or ""),
+        region=str(location.get("region") or ""),
+        postcode=str(location.get("postcode") or ""),
+        country=str(location.get("country") or ""),
+        raw_payload=event,
+        key=str(event["id"]),
+    )
+
+
+def _date(value: object) -> date | None:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None

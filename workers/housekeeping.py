@@ -1,0 +1,20 @@
+"""Tidying the worker does between polls."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy import delete
+
+from webapp.extensions import db
+from webapp.models import LiveEvent, utcnow
+
+
+def prune_live_events(app: Flask) -> int:
+    """Delete live events older than the retention; pages reconnect with a snapshot anyway."""
+    cutoff = utcnow() - timedelta(seconds=app.config["LIVE_EVENT_RETENTION_SECONDS"])
+    with app.app_context():
+        pruned = db.session.execute(delete(LiveEvent).where(LiveEvent.created_at < cutoff))
+        db.session.commit()
+    return pruned.rowcount

@@ -1,0 +1,137 @@
+"""Polling carrier feeds: claim due shipments, fetch each outside a transaction, record in one."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from threading import Event
+from types import ModuleType
+
+import requests
+from flask import Flask
+
+from webapp import ingest
+from webapp.extensions import db
+from webapp.models import Shipment, utcnow
+from webapp.tracking.stages import Stage
+from workers import leases, metrics, schedule
+from workers.carriers import FEEDS, feed
+from workers.carriers.feed import FeedError, Tracking
+
+log = logging.getLogger("workers.poll")
+
+
+@dataclass
+class Poller:
+    app: Flask
+    owner: str
+    feed_name: str
+    feed: ModuleType
+    http: requests.Session
+
+    @classmethod
+    def for_app(cls, app: Flask, owner: str) -> Poller:
+        """A poller for the feed the app's configuration names."""
+        name = app.config["CARRIER_FEED"]
+        return cls(app, owner, name, FEEDS[name], feed.session())
+
+    def tick(self, stop: Event) -> int:
+        """Claim a batch of due shipments and poll them until done or told to stop; how many."""
+        config = self.app.config
+        with self.app.app_context():
+            claimed = leases.claim(
+                self.owner, utcnow(), config["POLL_LEASE_SECONDS"], config["POLL_BATCH"]
+            )
+        for index, shipment_id in enumerate(claimed):
+            if stop.is_set():
+                with self.app.app_context():
+                    leases.release(self.owner, claimed[index:])
+                break
+            self.poll(shipment_id)
+        return len(claimed)
+
+    def poll(self, shipment_id: int) -> None:
+        """Fetch one leased shipment from its feed and record the answer, logging one line."""
+        with self.app.app_context():
+            number, due = self._target(shipment_id)
+        started = time.monotonic()
+        metrics.poll_lag.observe(max(0.0, (utcnow() - due).total_seconds()))
+        try:
+            answer, error = self.feed.fetch(self.http, number, self.app.config), None
+        except FeedError as failure:
+            answer, error = None, failure
+        with self.app.app_context():
+            line = self._record(shipment_id, answer, error)
+        metrics.polls.labels(self.feed_name, error.outcome if error else "ok").inc()
+        log.info("%s feed=%s ms=%.0f", line, self.feed_name, (time.monotonic() - started) * 1000)
+
+    def _target(self, shipment_id: int) -> tuple[str, datetime]:
+        shipment = db.session.get(Shipment, shipment_id)
+        target = shipment.tracking_number, shipment.next_check_at or utcnow()
+        db.session.rollback()
+        return target
+
+    def _record(self, shipment_id: int, answer: Tracking | None, error: FeedError | None) -> str:
+        """Write the outcome of one poll and release the lease, in one transaction."""
+        shipment = db.session.get(Shipment, shipment_id)
+        if shipment is None or shipment.lease_owner != self.owner:
+            db.session.rollback()
+            return f"poll shipment={shipment_id} outcome=lease_lost"
+        now = utcnow()
+        if error is None:
+            summary = _apply(shipment, answer, now, self.app.config)
+        else:
+            summary = _back_off(shipment, error, now, self.app.config)
+        shipment.lease_owner = shipment.lease_expires_at = None
+        db.session.commit()
+        return f"poll shipment={shipment_id} number={shipment.tracking_number} {summary}"
+
+
+def _apply(shipment: Shipment, answer: Tracking, now: datetime, config) -> str:
+    """Record a feed's answer: new scans, the estimate, the stalled flag and the next check."""
+    added = ingest.record_scans(shipment, answer.scans)
+    metrics.scans_ingested.inc(len(added))
+    changed = ingest.update_estimate(shipment, answer.estimated_delivery)
+    changed |= _flag_stalled(shipment, now, config["STALLED_AFTER_SECONDS"])
+    if changed and not added:
+        ingest.announce(shipment, "update")
+    shipment.failures = 0
+    shipment.last_checked_at = now
+    shipment.next_check_at = schedule.next_check(shipment.stage, now, config["POLL_SECONDS"])
+    stage = Stage(shipment.stage).slug
+    return (
+        f"outcome=ok new={len(added)} rejected={answer.rejected} stage={stage} next={_at(shipment)}"
+    )
+
+
+def _flag_stalled(shipment: Shipment, now: datetime, stalled_after: float) -> bool:
+    last_news = shipment.last_scan_at or shipment.created_at
+    stalled = shipment.stage < Stage.DELIVERED and schedule.is_stalled(
+        last_news, now, stalled_after
+    )
+    if stalled == shipment.stalled:
+        return False
+    shipment.stalled = stalled
+    return True
+
+
+def _back_off(shipment: Shipment, error: FeedError, now: datetime, config) -> str:
+    """Try a failed shipment again later: exponentially later, never sooner than Retry-After."""
+    shipment.failures += 1
+    delay = schedule.backoff(
+        shipment.failures,
+        config["BACKOFF_BASE_SECONDS"],
+        config["BACKOFF_MAX_SECONDS"],
+        error.retry_after,
+    )
+    shipment.next_check_at = now + timedelta(seconds=delay)
+    return (
+        f'outcome={error.outcome} failures={shipment.failures} next={_at(shipment)} error="{error}"'
+    )
+
+
+def _at(shipment: Shipment) -> str:
+    when = shipment.next_check_at
+    return when.isoformat(timespec="seconds") if when else "never"
