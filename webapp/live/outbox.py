@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from datetime import datetime
 from typing import NamedTuple
 
@@ -55,7 +56,11 @@ class OutboxReader:
         query = select(*_COLUMNS).where(LiveEvent.seq > self.after).order_by(LiveEvent.seq)
         rows = db.session.execute(query.limit(BATCH)).all()
         db.session.rollback()
-        fresh = [Change(*row) for row in rows if row.seq not in self._handed]
+        return self.take(Change(*row) for row in rows)
+
+    def take(self, changes: Iterable[Change]) -> list[Change]:
+        """Those of the changes read above `after` not handed out before."""
+        fresh = [change for change in changes if change.seq not in self._handed]
         self._handed.update(change.seq for change in fresh)
         self._advance()
         return fresh
