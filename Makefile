@@ -21,10 +21,24 @@ $(VENV)/.test: pyproject.toml constraints.txt $(VENV)/.runtime
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,dev]'
 	touch $@
 
-demo: $(VENV)/.runtime
+$(VENV)/.demo: pyproject.toml constraints.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[demo]'
+	touch $@
+
+# The demo plays a carrier journey in a few minutes, so the worker checks every few seconds.
+demo: export MLN_SANDBOX_PORT ?= 8025
+demo: export MLN_SANDBOX_URL ?= http://127.0.0.1:$(MLN_SANDBOX_PORT)
+demo: export MLN_SANDBOX_SPEED ?= 1000
+demo: export MLN_POLL_SECONDS__ORDERED ?= 5
+demo: export MLN_POLL_SECONDS__SHIPPED ?= 5
+demo: export MLN_POLL_SECONDS__IN_TRANSIT ?= 5
+demo: export MLN_POLL_SECONDS__OUT_FOR_DELIVERY ?= 2
+demo: export MLN_BACKOFF_BASE_SECONDS ?= 2
+demo: export MLN_STALLED_AFTER_SECONDS ?= 240
+demo: $(VENV)/.demo
 	$(FLASK) db upgrade
 	$(FLASK) demo seed --base-url http://$(DEMO_BIND)
-	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile
 
 test: $(VENV)/.test chromium
 	$(BIN)/ruff check .

@@ -11,7 +11,8 @@ import pytest
 import redis
 from sqlalchemy import make_url
 
-from tests.support import BASE_TIME, add_shipment, build_app, unavailable
+from tests.processes import start_sandbox, stop
+from tests.support import BASE_TIME, Sandbox, add_shipment, build_app, unavailable
 from webapp.extensions import db
 from webapp.models import Order, OrderItem
 
@@ -132,3 +133,19 @@ def make_order(app):
             return order.token
 
     return make
+
+
+@pytest.fixture(scope="session")
+def sandbox_carrier() -> Iterator[Sandbox]:
+    """The sandbox carrier with every journey frozen at its label: tests inject what happens."""
+    process, url = start_sandbox(speed=0)
+    yield Sandbox(url)
+    stop(process)
+
+
+@pytest.fixture(scope="session")
+def sandbox_carrier_fast() -> Iterator[Sandbox]:
+    """The sandbox carrier playing journeys so fast that each one is over when first asked."""
+    process, url = start_sandbox(speed=1e9)
+    yield Sandbox(url)
+    stop(process)

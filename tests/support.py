@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 from flask_migrate import upgrade
 
 from webapp import create_app
@@ -72,3 +74,32 @@ def scan(status: Status, hours: float, text: str = "", reason: str | None = None
         country=fields.pop("country", "GB"),
         **fields,
     )
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """The sandbox carrier's control API, as tests and the demo use it."""
+
+    url: str
+
+    def tracking(self, number: str) -> dict:
+        response = requests.get(f"{self.url}/v1/tracking/{number}", timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def inject(self, number: str, code: str, hours: float = 0, **event) -> dict:
+        """Add a scan to a journey, `hours` after BASE_TIME unless occurred_at is given."""
+        event.setdefault("occurred_at", (BASE_TIME + timedelta(hours=hours)).isoformat())
+        response = requests.post(
+            f"{self.url}/v1/tracking/{number}/events", json={"code": code, **event}, timeout=10
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def fail_next(self, number: str, mode: str, count: int = 1, retry_after: int = 30) -> None:
+        body = {"mode": mode, "count": count, "retry_after": retry_after}
+        response = requests.post(f"{self.url}/v1/tracking/{number}/failures", json=body, timeout=10)
+        assert response.status_code == 201, response.text
+
+    def forget(self, number: str) -> None:
+        requests.delete(f"{self.url}/v1/tracking/{number}", timeout=10).raise_for_status()

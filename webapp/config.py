@@ -34,13 +34,13 @@ DEFAULTS = {
     "SANDBOX_URL": "http://127.0.0.1:8025",
     "FEED_CONNECT_TIMEOUT": 3.05,
     "FEED_READ_TIMEOUT": 10.0,
-    # Seconds between checks by stage slug; 0 stops checking.
+    # Seconds between checks by stage (MLN_POLL_SECONDS__IN_TRANSIT=900); 0 stops checking.
     "POLL_SECONDS": {
-        "ordered": 3600,
-        "shipped": 1800,
-        "in-transit": 1800,
-        "out-for-delivery": 600,
-        "delivered": 0,
+        "ORDERED": 3600,
+        "SHIPPED": 1800,
+        "IN_TRANSIT": 1800,
+        "OUT_FOR_DELIVERY": 600,
+        "DELIVERED": 0,
     },
     "POLL_BATCH": 20,
     "POLL_IDLE_SECONDS": 1.0,

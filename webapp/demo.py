@@ -466,20 +466,36 @@ ORDERS = [
 ]
 
 
+# Orders the worker follows live on the sandbox carrier, whose journeys start when it starts.
+# The last digit of a sandbox tracking number picks the journey: 0-4 delivered, 5 weather delay,
+# 6 failed attempt, 7 customs hold, 8 returned to sender, 9 lost.
+LIVE_ORDERS = [
+    ("LL-10251", "Maya Patel", "maya.patel@example.com", "M1 4BT", "GB", "SB4000000012"),
+    ("LL-10252", "Finn Gallagher", "finn.gallagher@example.ie", "D02 X285", "IE", "SB4000000025"),
+    ("LL-10253", "Lena Vogel", "lena.vogel@example.de", "10115", "DE", "SB4000000036"),
+    ("LL-10254", "Jack O'Brien", "jack.obrien@example.com", "10001", "US", "SB4000000047"),
+    ("LL-10255", "Zoe Martin", "zoe.martin@example.fr", "69002", "FR", "SB4000000058"),
+]
+
+
 @cli.command("seed")
 @click.option("--base-url", default="http://127.0.0.1:8000", help="Where the service is served.")
 def seed_command(base_url: str) -> None:
     """Create the demo orders that are not there yet, and print how to look each one up."""
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     created = sum(seed_order(row, now) for row in ORDERS)
+    created += sum(seed_live_order(row, now) for row in LIVE_ORDERS)
     db.session.commit()
-    click.echo(f"Demo data: {created} orders created, {len(ORDERS) - created} already there.")
+    total = len(ORDERS) + len(LIVE_ORDERS)
+    click.echo(f"Demo data: {created} orders created, {total - created} already there.")
     click.echo(f"Look one up at {base_url}/track with its number and e-mail or postcode:")
     orders = db.session.scalars(select(Order).order_by(Order.number))
     for order in orders:
         click.echo(
             f"  {order.number}  {order.email:<28} {order.postcode:<9} {base_url}/t/{order.token}"
         )
+    first, last = LIVE_ORDERS[0][0], LIVE_ORDERS[-1][0]
+    click.echo(f"{first} to {last} travel live on the sandbox carrier: open one and watch it move.")
 
 
 def seed_order(row: tuple, now: datetime) -> bool:
@@ -514,6 +530,32 @@ def seed_order(row: tuple, now: datetime) -> bool:
         order.shipments.append(shipment)
         db.session.flush()
         record_scans(shipment, _scans(journey, placed_at, now))
+    return True
+
+
+def seed_live_order(row: tuple, now: datetime) -> bool:
+    """Add an order whose parcel the worker will follow on the sandbox carrier from now on."""
+    number, name, email, postcode, country, tracking_number = row
+    if db.session.scalar(select(Order.id).where(Order.number == number)):
+        return False
+    order = Order(
+        number=number,
+        name=name,
+        email=email,
+        postcode=postcode,
+        country=country,
+        placed_at=now - timedelta(hours=2),
+    )
+    order.items = [OrderItem(sku="LL-GFT-10", title=PRODUCTS["LL-GFT-10"])]
+    order.shipments = [
+        Shipment(
+            carrier="sandbox",
+            tracking_number=tracking_number,
+            service="Tracked 24",
+            next_check_at=now,
+        )
+    ]
+    db.session.add(order)
     return True
 
 

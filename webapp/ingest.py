@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from webapp.extensions import db
-from webapp.models import LiveEvent, Shipment, TrackingEvent
+from webapp.models import LiveEvent, Order, Shipment, TrackingEvent
 from webapp.tracking.scans import CarrierScan
 from webapp.tracking.stages import derive
 
@@ -43,6 +43,18 @@ def record_scans(
     return added
 
 
+def recompute(shipment: Shipment) -> None:
+    """Set the shipment's derived columns from its events."""
+    state = derive(shipment.events)
+    shipment.stage = state.stage.value
+    shipment.status = state.status.value
+    shipment.exception_reason = state.exception_reason and state.exception_reason.value
+    shipment.returning_to_sender = state.returning
+    shipment.shipped_at = state.shipped_at
+    shipment.delivered_at = state.delivered_at
+    shipment.last_scan_at = state.last_scan_at
+
+
 def update_estimate(shipment: Shipment, estimated: date | None) -> bool:
     """Take the carrier's delivery date when it gives one; whether it changed."""
     if estimated is None or (shipment.eta_date, shipment.eta_source) == (estimated, "carrier"):
@@ -55,21 +67,20 @@ def announce(shipment: Shipment, kind: str) -> None:
     """Queue a live event for the pages watching this shipment's order, and wake their listeners."""
     if shipment.id is None:
         db.session.flush()
-    db.session.add(LiveEvent(order_id=shipment.order_id, shipment_id=shipment.id, kind=kind))
+    _announce(shipment.order_id, shipment.id, kind)
+
+
+def revoke_link(order: Order) -> None:
+    """Give the order a new tracking token; pages opened with the old one stop updating."""
+    order.rotate_token()
+    db.session.flush()
+    _announce(order.id, None, "token")
+
+
+def _announce(order_id: int, shipment_id: int | None, kind: str) -> None:
+    db.session.add(LiveEvent(order_id=order_id, shipment_id=shipment_id, kind=kind))
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(func.pg_notify(LIVE_CHANNEL, str(shipment.order_id))))
-
-
-def recompute(shipment: Shipment) -> None:
-    """Set the shipment's derived columns from its events."""
-    state = derive(shipment.events)
-    shipment.stage = state.stage.value
-    shipment.status = state.status.value
-    shipment.exception_reason = state.exception_reason and state.exception_reason.value
-    shipment.returning_to_sender = state.returning
-    shipment.shipped_at = state.shipped_at
-    shipment.delivered_at = state.delivered_at
-    shipment.last_scan_at = state.last_scan_at
+        db.session.execute(select(func.pg_notify(LIVE_CHANNEL, str(order_id))))
 
 
 def _event(scan: CarrierScan, source: str) -> TrackingEvent:

@@ -14,14 +14,14 @@ def claim(owner: str, now: datetime, lease_seconds: float, limit: int) -> list[i
     """Lease up to `limit` due shipments to `owner`, oldest due first, and commit."""
     due = (
         select(Shipment.id)
-        .where(Shipment.next_check_at <= now, _free(now))
+        .where(Shipment.next_check_at <= now, _free(owner, now))
         .order_by(Shipment.next_check_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     taken = db.session.scalars(
         update(Shipment)
-        .where(Shipment.id.in_(due.scalar_subquery()), _free(now))
+        .where(Shipment.id.in_(due.scalar_subquery()), _free(owner, now))
         .values(lease_owner=owner, lease_expires_at=now + timedelta(seconds=lease_seconds))
         .returning(Shipment.id)
         .execution_options(synchronize_session=False)
@@ -43,5 +43,10 @@ def release(owner: str, shipment_ids: list[int]) -> None:
     db.session.commit()
 
 
-def _free(now: datetime):
-    return or_(Shipment.lease_expires_at.is_(None), Shipment.lease_expires_at < now)
+def _free(owner: str, now: datetime):
+    """Not leased, lease run out, or leased to this owner before it restarted."""
+    return or_(
+        Shipment.lease_expires_at.is_(None),
+        Shipment.lease_expires_at < now,
+        Shipment.lease_owner == owner,
+    )

@@ -10,7 +10,7 @@ from webapp.tracking.stages import Stage
 
 def next_check(stage: int, now: datetime, poll_seconds: dict) -> datetime | None:
     """The next routine check at this stage; None once there is nothing left to wait for."""
-    seconds = float(poll_seconds.get(Stage(stage).slug) or 0)
+    seconds = float(poll_seconds.get(Stage(stage).name) or 0)
     return now + timedelta(seconds=seconds) if seconds > 0 else None
 
 

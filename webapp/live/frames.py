@@ -5,10 +5,9 @@ from __future__ import annotations
 import struct
 
 from flask import render_template
-from markupsafe import Markup
 
 from webapp.models import Order
-from webapp.track.cards import shipment_views
+from webapp.track.cards import ShipmentView, shipment_views
 from webapp.tracking.stages import STAGE_TITLES, Stage
 
 PING = b"\x89\x00"
@@ -16,23 +15,21 @@ PING = b"\x89\x00"
 
 def snapshot(order: Order) -> str:
     """Everything on the page that can change, as swaps by id."""
-    shipments = render_template("partials/shipments.html", shipments=shipment_views(order))
-    return f'<hx-partial hx-target="#order-shipments" hx-swap="outerHTML">{shipments}</hx-partial>'
+    return change(order, {})
 
 
 def change(order: Order, kinds: dict[int, set[str]]) -> str:
     """A snapshot that also tells screen readers what happened to the parcels that changed."""
-    news = announcement(order, kinds)
-    if not news:
-        return snapshot(order)
-    status = Markup('<hx-partial hx-target="#live-status" hx-swap="innerHTML">{}</hx-partial>')
-    return snapshot(order) + status.format(news)
+    views = shipment_views(order)
+    return render_template(
+        "partials/live_update.html", shipments=views, announcement=announcement(views, kinds)
+    )
 
 
-def announcement(order: Order, kinds: dict[int, set[str]]) -> str:
+def announcement(views: list[ShipmentView], kinds: dict[int, set[str]]) -> str:
     """'Your parcel: Out for delivery.' for a new stage, and the alert of a parcel that has one."""
     news = []
-    for view in shipment_views(order):
+    for view in views:
         changes = kinds.get(view.shipment.id, set())
         if "stage" in changes:
             news.append(f"{_parcel(view)}: {STAGE_TITLES[Stage(view.shipment.stage)]}.")
@@ -41,13 +38,13 @@ def announcement(order: Order, kinds: dict[int, set[str]]) -> str:
     return " ".join(news)
 
 
-def _parcel(view) -> str:
+def _parcel(view: ShipmentView) -> str:
     return f"Parcel {view.position} of {view.count}" if view.count > 1 else "Your parcel"
 
 
-def text_frame(html: str | Markup) -> bytes:
+def text_frame(html: str) -> bytes:
     """An unmasked, uncompressed WebSocket text frame: built once, written to every socket."""
-    payload = str(html).encode()
+    payload = html.encode()
     size = len(payload)
     if size < 126:
         header = struct.pack("!BB", 0x81, size)

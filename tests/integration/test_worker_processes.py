@@ -1,0 +1,99 @@
+"""The worker as a real process: killed mid-run, restarted, and run twice at once."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import signal
+from datetime import datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.integration.test_worker import add_due_shipment, sandbox_number
+from tests.processes import start_worker, stop, wait_for
+from webapp.extensions import db
+from webapp.models import Shipment, TrackingEvent
+
+POLL_LINE = re.compile(
+    r"^(?P<at>\S+ \S+) workers\.poll poll shipment=(?P<id>\d+) .*ms=(?P<ms>\d+)$", re.M
+)
+
+
+def worker_env(database_url: str, sandbox, name: str, **settings) -> dict:
+    env = {
+        "MLN_SQLALCHEMY_DATABASE_URI": database_url,
+        "MLN_SECRET_KEY": "worker-tests",
+        "MLN_SANDBOX_URL": sandbox.url,
+        "MLN_WORKER_NAME": name,
+        "MLN_POLL_IDLE_SECONDS": "0.05",
+        "MLN_POLL_BATCH": "5",
+    }
+    stages = ("ORDERED", "SHIPPED", "IN_TRANSIT", "OUT_FOR_DELIVERY", "DELIVERED")
+    env |= {f"MLN_POLL_SECONDS__{stage}": "0" for stage in stages}
+    env |= {f"MLN_{key}": str(value) for key, value in settings.items()}
+    return env
+
+
+def count(app, statement) -> int:
+    with app.app_context():
+        return db.session.scalar(statement)
+
+
+def test_a_worker_killed_mid_run_and_restarted_leaves_no_duplicate_and_no_gap(
+    app, database_url, sandbox_carrier_fast, tmp_path
+):
+    numbers = {add_due_shipment(app, sandbox_number(i % 10)): None for i in range(120)}
+    polled = select(func.count()).where(Shipment.last_checked_at.is_not(None))
+    env = worker_env(database_url, sandbox_carrier_fast, "worker-1")
+
+    first = start_worker(env, tmp_path / "first.log")
+    wait_for(lambda: count(app, polled) >= 10, "the first polls")
+    stop(first, signal.SIGKILL)
+    assert count(app, polled) < len(numbers), "killed before it finished"
+
+    second = start_worker(env, tmp_path / "second.log")
+    wait_for(lambda: count(app, polled) == len(numbers), "every shipment polled", timeout=60)
+    assert stop(second) == 0
+
+    with app.app_context():
+        for shipment in db.session.scalars(select(Shipment)):
+            stored = db.session.scalars(
+                select(TrackingEvent.dedupe_key).where(TrackingEvent.shipment_id == shipment.id)
+            ).all()
+            journey = sandbox_carrier_fast.tracking(shipment.tracking_number)["events"]
+            assert sorted(stored) == sorted(event["id"] for event in journey)
+            assert shipment.lease_owner is None
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_two_workers_never_poll_one_shipment_at_the_same_time(
+    app, database_url, sandbox_carrier, tmp_path
+):
+    for i in range(40):
+        add_due_shipment(app, sandbox_number(i % 10))
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    env = worker_env(database_url, sandbox_carrier, "", POLL_SECONDS__SHIPPED=0.05)
+    workers = [
+        start_worker({**env, "MLN_WORKER_NAME": name}, log)
+        for name, log in zip(("worker-a", "worker-b"), logs, strict=True)
+    ]
+    wait_for(lambda: all(len(POLL_LINE.findall(log.read_text())) >= 150 for log in logs), "polls")
+    assert [stop(worker) for worker in workers] == [0, 0]
+
+    polls = [poll for log in logs for poll in _polls(log.read_text())]
+    by_shipment: dict[str, list[tuple[datetime, datetime]]] = {}
+    for shipment_id, start, end in polls:
+        by_shipment.setdefault(shipment_id, []).append((start, end))
+    assert len(by_shipment) == 40
+    for spans in by_shipment.values():
+        spans.sort()
+        for (_, earlier_end), (later_start, _) in itertools.pairwise(spans):
+            assert earlier_end <= later_start
+
+
+def _polls(log: str):
+    for match in POLL_LINE.finditer(log):
+        end = datetime.strptime(match["at"], "%Y-%m-%d %H:%M:%S,%f")
+        yield match["id"], end - timedelta(milliseconds=int(match["ms"]) + 1), end
