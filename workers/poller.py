@@ -62,6 +62,9 @@ class Poller:
             answer, error = self.feed.fetch(self.http, number, self.app.config), None
         except FeedError as failure:
             answer, error = None, failure
+        except Exception as failure:  # a feed's bug must not stop polling for everyone else
+            log.exception("feed %s failed on shipment %s", self.feed_name, shipment_id)
+            answer, error = None, FeedError(f"{type(failure).__name__} in the feed adapter")
         with self.app.app_context():
             line = self._record(shipment_id, answer, error)
         metrics.polls.labels(self.feed_name, error.outcome if error else "ok").inc()

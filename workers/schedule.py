@@ -18,7 +18,8 @@ def backoff(
     failures: int, base: float, cap: float, retry_after: float | None = None, rng=random
 ) -> float:
     """Seconds to wait after the n-th failure in a row: exponential, jittered, >= Retry-After."""
-    ceiling = min(cap, base * 2 ** max(failures - 1, 0))
+    doublings = min(max(failures - 1, 0), 64)  # far past any cap; keeps a float base finite
+    ceiling = min(cap, base * 2**doublings)
     delay = rng.uniform(ceiling / 2, ceiling)
     return max(delay, retry_after or 0.0)
 

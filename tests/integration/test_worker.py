@@ -241,3 +241,26 @@ def test_a_leased_shipment_is_not_claimed_by_another_worker(worker_app, sandbox_
         later = utcnow() + timedelta(seconds=61)
         assert len(leases.claim("worker-b", later, 60, 10)) == 1, "an expired lease is free"
         assert db.session.scalar(select(func.count()).select_from(Shipment)) == 1
+
+
+class BrokenFeed:
+    """A feed adapter with a bug in it."""
+
+    @staticmethod
+    def fetch(http, tracking_number, config):
+        raise KeyError("events")
+
+
+def test_a_bug_in_a_feed_adapter_backs_off_that_shipment_and_polling_goes_on(
+    worker_app, sandbox_carrier
+):
+    app = worker_app(sandbox_carrier)
+    first, second = (add_due_shipment(app, sandbox_number(1)) for _ in range(2))
+    poller = Poller.for_app(app, "test-worker")
+    poller.feed = BrokenFeed
+    assert poller.tick(Event()) == 2
+    for shipment_id in (first, second):
+        state = shipment_state(app, shipment_id)
+        assert state["failures"] == 1
+        assert state["next_check_at"] > utcnow()
+        assert state["lease_owner"] is None

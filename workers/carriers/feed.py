@@ -7,10 +7,12 @@ from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 
 import requests
+from urllib3.exceptions import ReadTimeoutError
 
 from webapp.tracking.scans import CarrierScan
 
 USER_AGENT = "MLNshops-Order-Tracking/1.0"
+RETRY_AFTER_MAX = 7 * 86400.0  # a longer wait is a feed bug; the check must stay schedulable
 
 
 @dataclass(frozen=True)
@@ -70,11 +72,14 @@ def get_json(http: requests.Session, url: str, timeout: tuple[float, float]) -> 
     except requests.Timeout as error:
         raise FeedTimeout(f"no answer within {timeout[1]:g} s") from error
     except requests.RequestException as error:
+        if error.args and isinstance(error.args[0], ReadTimeoutError):
+            # requests reports a body that stops arriving as a ConnectionError
+            raise FeedTimeout(f"no answer within {timeout[1]:g} s") from error
         raise FeedUnavailable(f"cannot reach the feed: {type(error).__name__}") from error
     _raise_for_status(response)
     try:
         return response.json()
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
         raise MalformedAnswer(
             f"HTTP {response.status_code} with a body that is not JSON"
         ) from error
@@ -97,12 +102,14 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     """Read a Retry-After header, given in seconds or as an HTTP date."""
     if not value:
         return None
-    if value.strip().isdigit():
-        return float(value)
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return min(float(value), RETRY_AFTER_MAX)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    return min(max(0.0, seconds), RETRY_AFTER_MAX)

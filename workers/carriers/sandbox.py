@@ -57,9 +57,13 @@ def parse(document: object) -> Tracking:
 
 
 def _scan(event: dict) -> CarrierScan:
+    if event["id"] is None:
+        raise ValueError("the event has no id")
     occurred_at = datetime.fromisoformat(event["occurred_at"])
     offset = occurred_at.utcoffset()
     location = event.get("location") or {}
+    if not isinstance(location, dict):
+        raise TypeError("the location is not an object")
     return CarrierScan(
         occurred_at=occurred_at,
         utc_offset_minutes=None if offset is None else int(offset.total_seconds() // 60),

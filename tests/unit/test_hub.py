@@ -1,0 +1,122 @@
+"""The hub of one web process: who watches which order, and fanning frames out to them."""
+
+from __future__ import annotations
+
+import threading
+
+from webapp.live.hub import CLOSE_TOKEN_ROTATED, CLOSE_TOO_SLOW, Hub, Subscriber
+
+TOKEN = "t1"
+
+
+def subscriber(order_id: int = 1, token: str = TOKEN, limit: int = 8) -> Subscriber:
+    return Subscriber(order_id, token, threading.Event(), limit)
+
+
+def test_subscribers_are_counted_and_their_orders_watched():
+    hub = Hub()
+    first, second, other = subscriber(1), subscriber(1), subscriber(2)
+    for watcher in (first, second, other):
+        hub.subscribe(watcher)
+    assert hub.count() == 3
+    assert hub.watched([1, 2, 3]) == {1, 2}
+    hub.unsubscribe(first)
+    assert (hub.count(), hub.watched([1, 2, 3])) == (2, {1, 2})
+    hub.unsubscribe(second)
+    assert (hub.count(), hub.watched([1, 2, 3])) == (1, {2})
+
+
+def test_subscribing_twice_counts_once():
+    hub, watcher = Hub(), subscriber()
+    hub.subscribe(watcher)
+    hub.subscribe(watcher)
+    assert hub.count() == 1
+
+
+def test_unsubscribing_a_stranger_changes_nothing():
+    hub, watcher = Hub(), subscriber(1)
+    hub.subscribe(watcher)
+    hub.unsubscribe(subscriber(1))
+    hub.unsubscribe(subscriber(9))
+    assert (hub.count(), hub.watched({1, 9})) == (1, {1})
+
+
+def test_publish_hands_the_same_bytes_to_every_watcher_of_the_order():
+    hub = Hub()
+    watchers = [subscriber(1), subscriber(1, token="t2")]
+    bystander = subscriber(2)
+    for watcher in (*watchers, bystander):
+        hub.subscribe(watcher)
+    frame = b"\x81\x05hello"
+    assert hub.publish(1, frame) == 2
+    for watcher in watchers:
+        assert watcher.wake.is_set()
+        [queued] = watcher.frames
+        assert queued is frame
+    assert not bystander.frames
+    assert not bystander.wake.is_set()
+
+
+def test_publish_to_an_unwatched_order_reaches_nobody():
+    hub, watcher = Hub(), subscriber(1)
+    hub.subscribe(watcher)
+    assert hub.publish(2, b"frame") == 0
+    assert not watcher.frames
+
+
+def test_frames_queue_in_order():
+    hub, watcher = Hub(), subscriber()
+    hub.subscribe(watcher)
+    hub.publish(1, b"one")
+    hub.publish(1, b"two")
+    assert list(watcher.frames) == [b"one", b"two"]
+
+
+def test_a_full_queue_closes_that_subscriber_only():
+    """A reader that stopped reading is told to go; the others still get the frame."""
+    hub = Hub()
+    slow, quick = subscriber(limit=2), subscriber(limit=8)
+    hub.subscribe(slow)
+    hub.subscribe(quick)
+    assert [hub.publish(1, frame) for frame in (b"a", b"b", b"c")] == [2, 2, 1]
+    assert list(slow.frames) == [b"a", b"b"]
+    assert slow.close_code == CLOSE_TOO_SLOW
+    assert list(quick.frames) == [b"a", b"b", b"c"]
+    assert quick.close_code is None
+
+
+def test_revoke_closes_only_sockets_opened_with_another_token():
+    hub = Hub()
+    stale, current = subscriber(1, token="old"), subscriber(1, token="new")
+    elsewhere = subscriber(2, token="old")
+    for watcher in (stale, current, elsewhere):
+        hub.subscribe(watcher)
+    hub.revoke(1, "new")
+    assert stale.close_code == CLOSE_TOKEN_ROTATED
+    assert stale.wake.is_set()
+    assert (current.close_code, current.wake.is_set()) == (None, False)
+    assert (elsewhere.close_code, elsewhere.wake.is_set()) == (None, False)
+
+
+def test_revoke_without_a_valid_token_closes_every_watcher():
+    """An order no token opens any more: everyone watching it is sent away."""
+    hub = Hub()
+    watchers = [subscriber(1, token="a"), subscriber(1, token="b")]
+    for watcher in watchers:
+        hub.subscribe(watcher)
+    hub.revoke(1, None)
+    assert [watcher.close_code for watcher in watchers] == [CLOSE_TOKEN_ROTATED] * 2
+
+
+def test_close_wakes_the_writer():
+    watcher = subscriber()
+    watcher.close(CLOSE_TOO_SLOW)
+    assert watcher.wake.is_set()
+    assert watcher.close_code == CLOSE_TOO_SLOW
+
+
+def test_offer_refuses_a_frame_beyond_the_limit():
+    watcher = subscriber(limit=1)
+    assert watcher.offer(b"a")
+    assert not watcher.offer(b"b")
+    assert list(watcher.frames) == [b"a"]
