@@ -5,19 +5,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import requests
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.support import unavailable
+from tests.processes import python, start_sandbox, start_web, start_worker, stop
+from tests.support import Sandbox, unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-results" / "screenshots"
@@ -34,11 +31,16 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 740}
 
 
+POLLED_STAGES = ("ORDERED", "SHIPPED", "IN_TRANSIT", "OUT_FOR_DELIVERY")
+
+
 @dataclass(frozen=True)
 class LiveServer:
     url: str
     tracking_urls: dict[str, str]
     database: str
+    sandbox: Sandbox
+    web: subprocess.Popen
 
     def order_url(self, number: str) -> str:
         return self.tracking_urls[number]
@@ -68,39 +70,30 @@ def browser(chromium_path) -> Iterator[Browser]:
     scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
 def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:
-    """gunicorn serving freshly seeded demo data, on SQLite and on PostgreSQL."""
+    """Web, worker and a frozen sandbox carrier on freshly seeded demo data, on both databases."""
     if request.param == "sqlite":
         database = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
     else:
         database = request.getfixturevalue("postgres_databases")()
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
+    sandbox, sandbox_url = start_sandbox(speed=0)
     env = {
-        **os.environ,
         "MLN_SQLALCHEMY_DATABASE_URI": database,
         "MLN_SECRET_KEY": "browser-tests",
-        "MLN_BIND": f"127.0.0.1:{port}",
-        "MLN_WEB_WORKERS": "1",
+        "MLN_SANDBOX_URL": sandbox_url,
+        "MLN_POLL_IDLE_SECONDS": "0.05",
+        "MLN_LIVE_POLL_SECONDS": "0.05",
+        **{f"MLN_POLL_SECONDS__{stage}": "0.2" for stage in POLLED_STAGES},
     }
-    flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    seed = subprocess.run(
-        [*flask, "demo", "seed", "--base-url", base],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env
-    )
+    flask = ["-m", "flask", "--app", "wsgi"]
+    _run(python(*flask, "db", "upgrade", env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    seed = _run(python(*flask, "demo", "seed", env=env, stdout=subprocess.PIPE, text=True))
+    worker = start_worker(env, tmp_path_factory.mktemp("worker") / "worker.log")
+    web, base = start_web(env)
     try:
-        _wait_until_ready(base, server)
-        yield LiveServer(base, _tracking_urls(seed.stdout), request.param)
+        yield LiveServer(base, _tracking_urls(seed, base), request.param, Sandbox(sandbox_url), web)
     finally:
-        server.terminate()
-        server.wait(timeout=15)
+        for process in (web, worker, sandbox):
+            stop(process)
 
 
 @pytest.fixture
@@ -133,29 +126,13 @@ def _is_broken_asset(response) -> bool:
     return response.status >= 400 and response.request.resource_type != "document"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _run(process: subprocess.Popen) -> str:
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    return output or ""
 
 
-def _wait_until_ready(base: str, server: subprocess.Popen, timeout: float = 60) -> None:
-    """Poll /readyz until the server answers; fail at once if it exits.
-
-    gunicorn's master listens before its worker has imported the app, so early requests wait.
-    """
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"the server exited with {server.returncode}")
-        try:
-            if requests.get(f"{base}/readyz", timeout=5).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    pytest.fail("the server did not become ready")
-
-
-def _tracking_urls(seed_output: str) -> dict[str, str]:
-    return dict(re.findall(r"^\s+(LL-\d+)\s.*?(http\S+/t/\S+)$", seed_output, re.M))
+def _tracking_urls(seed_output: str, base: str) -> dict[str, str]:
+    """Order number to tracking URL, from the seed's listing (which names another host)."""
+    found = re.findall(r"^\s+(LL-\d+)\s.*?http\S+?(/t/\S+)$", seed_output, re.M)
+    return {number: base + path for number, path in found}

@@ -35,17 +35,33 @@ def epoch(value: str) -> datetime:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """Flags, falling back on MLN_SANDBOX_HOST, MLN_SANDBOX_PORT and MLN_SANDBOX_SPEED."""
     env = os.environ
-    parser = argparse.ArgumentParser(prog="python -m workers.sandbox", description=__doc__)
-    parser.add_argument("--host", default=env.get("MLN_SANDBOX_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=env.get("MLN_SANDBOX_PORT", "8025"))
+    parser = argparse.ArgumentParser(
+        prog="python -m workers.sandbox", description="Serve the sandbox carrier's tracking API."
+    )
+    parser.add_argument(
+        "--host",
+        default=env.get("MLN_SANDBOX_HOST", "127.0.0.1"),
+        help="default: $MLN_SANDBOX_HOST or 127.0.0.1",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=env.get("MLN_SANDBOX_PORT", "8025"),
+        help="default: $MLN_SANDBOX_PORT or 8025; 0 picks a free port, shown at start",
+    )
     parser.add_argument(
         "--speed",
         type=speed,
         default=env.get("MLN_SANDBOX_SPEED", "1.0"),
-        help="journey seconds per real second; 0 freezes every journey at its label",
+        help="journey seconds per real second, 0 to stop the clock "
+        "(default: $MLN_SANDBOX_SPEED or 1)",
     )
     parser.add_argument(
-        "--epoch", type=epoch, default=None, help="when every journey starts (default: now)"
+        "--epoch",
+        type=epoch,
+        default=None,
+        help="ISO 8601 instant every journey starts at, UTC unless an offset is given "
+        "(default: now)",
     )
     return parser.parse_args(argv)
 
@@ -70,11 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     app = create_sandbox(args.speed, args.epoch or datetime.now(UTC).replace(microsecond=0))
-    try:
-        server = make_server(args.host, args.port, app, threaded=True)
-    except OSError as error:
-        log.error("sandbox carrier cannot listen on %s: %s", authority(args.host, args.port), error)
-        return 1
+    server = make_server(args.host, args.port, app, threaded=True)
     stop_on_signals(server)
     where = authority(args.host, server.server_port)
     log.info("sandbox carrier on http://%s, speed %.15g", where, args.speed)

@@ -75,7 +75,7 @@ SCENARIOS = (
 PICKUP_HOUR = 4
 FIRST_HUB_HOUR = 8
 DWELL_HOURS = 3
-MORNING_HOUR = 22
+MORNING_HOUR = 22  # 08:00 the next day, counted from a mid-morning epoch
 ROUND_HOURS = 5
 
 
@@ -186,6 +186,7 @@ def _place(city: str, region: str, postcode: str, country: str, utc_offset: int)
     return Place(Location(city, region, postcode, country), utc_offset)
 
 
+# Standard-time offsets all year: the sandbox does not model daylight saving.
 ROUTES = (
     Route(
         "uk",

@@ -1,0 +1,131 @@
+"""Live updates in a real browser: a scan flips the card, a dropped socket catches up."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import PHONE, screenshot
+from tests.processes import wait_for
+
+pytestmark = pytest.mark.browser
+
+# Demo orders that travel on the (frozen) sandbox carrier, each test its own.
+FLIPPING = ("LL-10251", "SB4000000012")
+RECONNECTING = ("LL-10252", "SB4000000025")
+LIVE_WAIT_MS = 15_000
+
+
+def current_stage(page: Page):
+    return page.locator('.stage[aria-current="step"] .stage-title')
+
+
+def test_an_injected_scan_flips_the_card_without_a_reload(page, live_server):
+    number, tracking_number = FLIPPING
+    page.goto(live_server.order_url(number))
+    expect(current_stage(page)).to_contain_text("Shipped", timeout=LIVE_WAIT_MS)
+    page.evaluate("window.loadedOnce = true")
+
+    live_server.sandbox.inject(
+        tracking_number, "OD", occurred_at=_now_iso(), description="Out with Sam in van 12"
+    )
+    expect(current_stage(page)).to_contain_text("Out for delivery", timeout=LIVE_WAIT_MS)
+    expect(page.locator(".stage-latest")).to_contain_text("Out with Sam in van 12")
+    expect(page.locator("#live-status")).to_have_text("Your parcel: Out for delivery.")
+    assert page.evaluate("window.loadedOnce") is True, "the page was not reloaded"
+    screenshot(page, f"live-out-for-delivery-desktop-{live_server.database}")
+    page.set_viewport_size(PHONE)
+    screenshot(page, f"live-out-for-delivery-phone-{live_server.database}", full_page=False)
+
+
+def test_a_dropped_socket_reconnects_with_the_state_it_missed(page, live_server):
+    number, tracking_number = RECONNECTING
+    page.goto(live_server.order_url(number))
+    expect(current_stage(page)).to_contain_text("Shipped", timeout=LIVE_WAIT_MS)
+    page.evaluate("window.loadedOnce = true")
+
+    _kill_web_worker(live_server.web.pid)
+    live_server.sandbox.inject(tracking_number, "OD", occurred_at=_now_iso())
+    expect(current_stage(page)).to_contain_text("Out for delivery", timeout=LIVE_WAIT_MS)
+    assert page.evaluate("window.loadedOnce") is True, "the page was not reloaded"
+
+
+def test_a_page_from_a_foreign_origin_cannot_open_the_socket(browser, live_server):
+    socket_url = re.sub(r"^http", "ws", live_server.order_url(FLIPPING[0])) + "/live"
+    with _foreign_site(_socket_probe(socket_url)) as foreign_url:
+        page = browser.new_page()
+        page.goto(foreign_url)
+        expect(page.locator("#result")).to_have_text(re.compile(r"^closed"))
+        assert "opened" not in page.locator("#result").inner_text()
+        page.close()
+
+
+def test_the_same_probe_from_our_own_origin_opens(browser, live_server):
+    """The foreign-origin test's control: the probe itself works where it is allowed."""
+    page = browser.new_page()
+    page.goto(live_server.order_url(FLIPPING[0]))
+    socket_url = re.sub(r"^http", "ws", page.url) + "/live"
+    result = page.evaluate(
+        """url => new Promise(done => {
+            const socket = new WebSocket(url);
+            socket.onopen = () => { socket.close(); done("opened"); };
+            socket.onclose = event => done("closed " + event.code);
+        })""",
+        socket_url,
+    )
+    assert result == "opened"
+    page.close()
+
+
+def _now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _kill_web_worker(master_pid: int) -> None:
+    """Kill gunicorn's worker as a crash would; the master starts a new one."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    worker_pid = int(wait_for(lambda: children.read_text().split(), "a gunicorn worker")[0])
+    os.kill(worker_pid, signal.SIGKILL)
+
+
+def _socket_probe(socket_url: str) -> bytes:
+    return f"""<!doctype html><title>Another site</title><p id="result">waiting</p>
+<script>
+  const socket = new WebSocket("{socket_url}");
+  const result = document.getElementById("result");
+  socket.onopen = () => {{ result.textContent = "opened"; }};
+  socket.onclose = event => {{ result.textContent = "closed " + event.code; }};
+</script>""".encode()
+
+
+@contextmanager
+def _foreign_site(html: bytes) -> Iterator[str]:
+    """Serve one page from another origin (another port) for the length of a with-block."""
+
+    class Probe(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(html)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Probe)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
