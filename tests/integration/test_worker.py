@@ -14,6 +14,8 @@ from webapp.extensions import db
 from webapp.models import LiveEvent, Order, Shipment, TrackingEvent, utcnow
 from webapp.tracking.stages import Stage
 from webapp.tracking.statuses import Status
+from workers import leases
+from workers.housekeeping import prune_live_events
 from workers.poller import Poller
 
 NEVER_AGAIN = {"ORDERED": 0, "SHIPPED": 0, "IN_TRANSIT": 0, "OUT_FOR_DELIVERY": 0, "DELIVERED": 0}
@@ -232,8 +234,6 @@ def test_a_shipment_without_news_for_too_long_is_flagged_stalled(worker_app, san
 def test_a_leased_shipment_is_not_claimed_by_another_worker(worker_app, sandbox_carrier):
     app = worker_app(sandbox_carrier)
     add_due_shipment(app, sandbox_number(1))
-    from workers import leases
-
     with app.app_context():
         assert len(leases.claim("worker-a", utcnow(), 60, 10)) == 1
         assert leases.claim("worker-b", utcnow(), 60, 10) == []
@@ -264,3 +264,21 @@ def test_a_bug_in_a_feed_adapter_backs_off_that_shipment_and_polling_goes_on(
         assert state["failures"] == 1
         assert state["next_check_at"] > utcnow()
         assert state["lease_owner"] is None
+
+
+def test_housekeeping_prunes_live_events_older_than_the_retention(app):
+    with app.app_context():
+        order = Order(number="LL-1", email="a@example.com", name="A", placed_at=BASE_TIME)
+        db.session.add(order)
+        db.session.flush()
+        old = utcnow() - timedelta(days=2)
+        db.session.add_all(
+            [
+                LiveEvent(order_id=order.id, kind="scan", created_at=old),
+                LiveEvent(order_id=order.id, kind="scan"),
+            ]
+        )
+        db.session.commit()
+    assert prune_live_events(app) == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LiveEvent)) == 1

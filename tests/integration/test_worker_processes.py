@@ -8,10 +8,11 @@ import signal
 from datetime import datetime, timedelta
 
 import pytest
+import requests
 from sqlalchemy import func, select
 
 from tests.integration.test_worker import add_due_shipment, sandbox_number
-from tests.processes import start_worker, stop, wait_for
+from tests.processes import free_port, start_worker, stop, wait_for
 from webapp.extensions import db
 from webapp.models import Shipment, TrackingEvent
 
@@ -97,3 +98,34 @@ def _polls(log: str):
     for match in POLL_LINE.finditer(log):
         end = datetime.strptime(match["at"], "%Y-%m-%d %H:%M:%S,%f")
         yield match["id"], end - timedelta(milliseconds=int(match["ms"]) + 1), end
+
+
+def test_sigterm_lets_the_poll_in_hand_finish_and_serves_metrics_until_then(
+    app, database_url, sandbox_carrier, tmp_path
+):
+    number = sandbox_number(1)
+    shipment_id = add_due_shipment(app, number)
+    sandbox_carrier.fail_next(number, "timeout")  # the carrier holds the answer
+    port = free_port()
+    env = worker_env(
+        database_url, sandbox_carrier, "worker-1", FEED_READ_TIMEOUT=2, WORKER_METRICS_PORT=port
+    )
+    worker = start_worker(env, tmp_path / "worker.log")
+    leased = select(Shipment.lease_owner).where(Shipment.id == shipment_id)
+    wait_for(lambda: count(app, leased) == "worker-1", "the worker to take the shipment")
+    metrics = wait_for(lambda: _get(f"http://127.0.0.1:{port}/metrics"), "worker metrics")
+    assert "mln_poll_lag_seconds_count" in metrics
+
+    assert stop(worker) == 0
+    with app.app_context():
+        shipment = db.session.get(Shipment, shipment_id)
+        assert shipment.failures == 1, "the poll in hand was finished and recorded"
+        assert shipment.lease_owner is None
+    assert "outcome=timeout" in (tmp_path / "worker.log").read_text()
+
+
+def _get(url: str) -> str | None:
+    try:
+        return requests.get(url, timeout=2).text
+    except requests.RequestException:
+        return None
