@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
+import socket
 from dataclasses import dataclass
 
 import pytest
@@ -52,6 +54,7 @@ def web(request, tmp_path_factory):
         "MLN_SECRET_KEY": "live-tests",
         "MLN_LIVE_POLL_SECONDS": "0.05",
         "MLN_EMBED_ORIGINS": json.dumps([EMBED_ORIGIN]),
+        "MLN_LIVE_QUEUE_FRAMES": "4",
     }
     process, base = start_web(env)
     yield Web(app, base)
@@ -197,3 +200,39 @@ def test_metrics_count_open_sockets_and_push_latency(web, order):
     assert "mln_open_sockets 1.0" in metrics
     assert "mln_push_latency_seconds_count" in metrics
     assert 'mln_push_latency_seconds_bucket{le="+Inf"} 0.0' not in metrics
+
+
+def test_a_socket_that_stops_reading_is_cut_off_and_holds_up_no_one(web, order):
+    order_id, token = order
+    stalled = stalled_socket(web, token)
+    with web.open(token) as reader:
+        reader.recv(timeout=10)
+        for hour in range(30, 330):
+            record(web, order_id, scan(S.IN_TRANSIT, hour, f"Hub scan {hour} " + "x" * 480))
+            if "mln_live_slow_sockets_total 1.0" in metric_lines(web):
+                break
+        else:
+            pytest.fail("the stalled socket was never cut off")
+        assert f"Hub scan {hour} " in next_with(reader, f"Hub scan {hour} ")
+        assert "mln_open_sockets 1.0" in metric_lines(web)
+    stalled.close()
+
+
+def stalled_socket(web, token: str) -> socket.socket:
+    """A WebSocket client that completes the handshake and then never reads again."""
+    host, port = web.url.removeprefix("http://").split(":")
+    client = socket.socket()
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    client.connect((host, int(port)))
+    key = base64.b64encode(secrets.token_bytes(16)).decode()
+    client.sendall(
+        f"GET /t/{token}/live HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        f"Origin: {web.url}\r\n\r\n".encode()
+    )
+    assert client.recv(12) == b"HTTP/1.1 101"
+    return client
+
+
+def metric_lines(web) -> str:
+    return requests.get(f"{web.url}/metrics", timeout=10).text

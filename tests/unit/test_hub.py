@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import threading
 
-from webapp.live.hub import CLOSE_TOKEN_ROTATED, CLOSE_TOO_SLOW, Hub, Subscriber
+from webapp.live.hub import CLOSE_TOKEN_ROTATED, Hub, Subscriber
 
 TOKEN = "t1"
 
 
+class Aborts:
+    """Counts how often a subscriber's connection was cut."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self) -> None:
+        self.count += 1
+
+
 def subscriber(order_id: int = 1, token: str = TOKEN, limit: int = 8) -> Subscriber:
-    return Subscriber(order_id, token, threading.Event(), limit)
+    return Subscriber(order_id, token, threading.Event(), limit, Aborts())
 
 
 def test_subscribers_are_counted_and_their_orders_watched():
@@ -48,7 +58,7 @@ def test_publish_hands_the_same_bytes_to_every_watcher_of_the_order():
     for watcher in (*watchers, bystander):
         hub.subscribe(watcher)
     frame = b"\x81\x05hello"
-    assert hub.publish(1, frame) == 2
+    assert hub.publish(1, frame) == (2, 0)
     for watcher in watchers:
         assert watcher.wake.is_set()
         [queued] = watcher.frames
@@ -60,7 +70,7 @@ def test_publish_hands_the_same_bytes_to_every_watcher_of_the_order():
 def test_publish_to_an_unwatched_order_reaches_nobody():
     hub, watcher = Hub(), subscriber(1)
     hub.subscribe(watcher)
-    assert hub.publish(2, b"frame") == 0
+    assert hub.publish(2, b"frame") == (0, 0)
     assert not watcher.frames
 
 
@@ -72,17 +82,18 @@ def test_frames_queue_in_order():
     assert list(watcher.frames) == [b"one", b"two"]
 
 
-def test_a_full_queue_closes_that_subscriber_only():
-    """A reader that stopped reading is told to go; the others still get the frame."""
+def test_a_full_queue_cuts_that_subscriber_only():
+    """A reader that stopped reading is cut off and forgotten; the others still get the frame."""
     hub = Hub()
     slow, quick = subscriber(limit=2), subscriber(limit=8)
     hub.subscribe(slow)
     hub.subscribe(quick)
-    assert [hub.publish(1, frame) for frame in (b"a", b"b", b"c")] == [2, 2, 1]
-    assert list(slow.frames) == [b"a", b"b"]
-    assert slow.close_code == CLOSE_TOO_SLOW
+    assert [hub.publish(1, frame) for frame in (b"a", b"b", b"c")] == [(2, 0), (2, 0), (1, 1)]
+    assert slow.abort.count == 1
+    assert hub.count() == 1
     assert list(quick.frames) == [b"a", b"b", b"c"]
-    assert quick.close_code is None
+    assert quick.abort.count == 0
+    assert hub.publish(1, b"d") == (1, 0)
 
 
 def test_revoke_closes_only_sockets_opened_with_another_token():
@@ -110,9 +121,9 @@ def test_revoke_without_a_valid_token_closes_every_watcher():
 
 def test_close_wakes_the_writer():
     watcher = subscriber()
-    watcher.close(CLOSE_TOO_SLOW)
+    watcher.close(CLOSE_TOKEN_ROTATED)
     assert watcher.wake.is_set()
-    assert watcher.close_code == CLOSE_TOO_SLOW
+    assert watcher.close_code == CLOSE_TOKEN_ROTATED
 
 
 def test_offer_refuses_a_frame_beyond_the_limit():

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 CLOSE_TOKEN_ROTATED = 4001  # the token no longer opens this order: do not reconnect
-CLOSE_TOO_SLOW = 1013  # try again later: this socket fell too far behind
 
 
 @dataclass(eq=False)
@@ -18,6 +18,7 @@ class Subscriber:
     token: str
     wake: threading.Event
     limit: int
+    abort: Callable[[], None] = lambda: None  # cut the connection, even mid-write
     frames: deque = field(default_factory=deque)
     close_code: int | None = None
 
@@ -60,15 +61,18 @@ class Hub:
     def count(self) -> int:
         return sum(map(len, list(self._by_order.values())))
 
-    def publish(self, order_id: int, frame: bytes) -> int:
-        """Hand the frame to every watcher of the order, closing those too far behind; how many."""
-        delivered = 0
+    def publish(self, order_id: int, frame: bytes) -> tuple[int, int]:
+        """Hand the frame to every watcher of the order; (queued, dropped for not reading)."""
+        queued = dropped = 0
         for subscriber in self._watchers(order_id):
             if subscriber.offer(frame):
-                delivered += 1
+                queued += 1
             else:
-                subscriber.close(CLOSE_TOO_SLOW)
-        return delivered
+                # Its writer is stuck in a send that will never finish: cut the connection.
+                self.unsubscribe(subscriber)
+                subscriber.abort()
+                dropped += 1
+        return queued, dropped
 
     def revoke(self, order_id: int, valid_token: str | None) -> None:
         """Close the sockets opened with a token that no longer opens the order."""

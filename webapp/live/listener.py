@@ -72,7 +72,9 @@ class Listener:
             for change in changes:
                 kinds[change.shipment_id].add(change.kind)
             frame = frames.text_frame(frames.change(order, kinds))
-            metrics.frames_published.inc(self.hub.publish(order_id, frame))
+            queued, dropped = self.hub.publish(order_id, frame)
+            metrics.frames_published.inc(queued)
+            metrics.slow_sockets.inc(dropped)
             oldest = min(change.created_at for change in changes)
             metrics.push_latency.observe((utcnow() - oldest).total_seconds())
         db.session.rollback()

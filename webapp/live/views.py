@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import socket as socket_module
+from contextlib import suppress
+from functools import partial
+
 from flask import Blueprint, abort, current_app, g, request
 from simple_websocket import ConnectionClosed, Server
 
 from webapp.extensions import db, sock
 from webapp.live import frames, metrics
-from webapp.live.hub import CLOSE_TOKEN_ROTATED, CLOSE_TOO_SLOW, Subscriber
+from webapp.live.hub import CLOSE_TOKEN_ROTATED, Subscriber
 from webapp.track.lookup import find_by_token, page_revision
 
 bp = Blueprint("live", __name__)
@@ -31,7 +35,9 @@ def socket(ws: Server, token: str):
     """Stream the order's changes to one tracking page, starting with a full snapshot."""
     live = current_app.extensions["live"]
     order_id, frame = _snapshot(g.live_revision)
-    subscriber = Subscriber(order_id, token, ws.event, current_app.config["LIVE_QUEUE_FRAMES"])
+    subscriber = Subscriber(
+        order_id, token, ws.event, current_app.config["LIVE_QUEUE_FRAMES"], partial(_abort, ws)
+    )
     live.hub.subscribe(subscriber)
     live.listener.ensure_started()
     metrics.open_sockets.inc()
@@ -66,7 +72,7 @@ def _pump(ws: Server, subscriber: Subscriber, ping_seconds: float) -> None:
             ws.event.clear()
             ws.input_buffer.clear()  # a page sends nothing we act on
             if subscriber.close_code:
-                _close(ws, subscriber.close_code)
+                ws.close(subscriber.close_code)
                 return
             if not woke:
                 ws.sock.sendall(frames.PING)
@@ -76,10 +82,9 @@ def _pump(ws: Server, subscriber: Subscriber, ping_seconds: float) -> None:
         return
 
 
-def _close(ws: Server, code: int) -> None:
-    if code == CLOSE_TOO_SLOW:
-        metrics.slow_sockets.inc()
-    ws.close(code)
+def _abort(ws: Server) -> None:
+    with suppress(OSError):
+        ws.sock.shutdown(socket_module.SHUT_RDWR)
 
 
 def _origin_allowed(origin: str | None) -> bool:
