@@ -113,6 +113,7 @@ def page(browser) -> Iterator[Page]:
 def screenshot(page: Page, name: str, full_page: bool = True) -> None:
     """Save a screenshot under test-results/screenshots for people to look at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("Promise.all(document.getAnimations().map(animation => animation.finished))")
     page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=full_page)
 
 
