@@ -5,7 +5,9 @@ from __future__ import annotations
 from prometheus_client import Counter, Histogram
 
 scans_ingested = Counter("mln_scans_ingested", "Carrier scans recorded for the first time")
-polls = Counter("mln_polls", "Carrier feed polls by feed and outcome", ["feed", "outcome"])
+polls = Counter(
+    "mln_polls", "Carrier feed polls by feed, carrier and outcome", ["feed", "carrier", "outcome"]
+)
 poll_lag = Histogram(
     "mln_poll_lag_seconds",
     "How late a shipment was polled after it fell due",

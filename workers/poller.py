@@ -55,7 +55,7 @@ class Poller:
     def poll(self, shipment_id: int) -> None:
         """Fetch one leased shipment from its feed and record the answer, logging one line."""
         with self.app.app_context():
-            number, due = self._target(shipment_id)
+            carrier, number, due = self._target(shipment_id)
         started = time.monotonic()
         metrics.poll_lag.observe(max(0.0, (utcnow() - due).total_seconds()))
         try:
@@ -67,12 +67,12 @@ class Poller:
             answer, error = None, FeedError(f"{type(failure).__name__} in the feed adapter")
         with self.app.app_context():
             line = self._record(shipment_id, answer, error)
-        metrics.polls.labels(self.feed_name, error.outcome if error else "ok").inc()
+        metrics.polls.labels(self.feed_name, carrier, error.outcome if error else "ok").inc()
         log.info("%s feed=%s ms=%.0f", line, self.feed_name, (time.monotonic() - started) * 1000)
 
-    def _target(self, shipment_id: int) -> tuple[str, datetime]:
+    def _target(self, shipment_id: int) -> tuple[str, str, datetime]:
         shipment = db.session.get(Shipment, shipment_id)
-        target = shipment.tracking_number, shipment.next_check_at or utcnow()
+        target = shipment.carrier, shipment.tracking_number, shipment.next_check_at or utcnow()
         db.session.rollback()
         return target
 

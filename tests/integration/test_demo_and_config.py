@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from webapp import create_app
 from webapp.config import database_uri
-from webapp.demo import ORDERS
+from webapp.demo import LIVE_ORDERS, ORDERS
 from webapp.extensions import db
 from webapp.models import Order, Shipment
 from webapp.tracking.stages import Stage
@@ -25,8 +25,16 @@ def seeded(app):
 
 def test_seed_is_idempotent(seeded):
     _, second = seeded
-    assert db.session.scalar(select(func.count(Order.id))) == len(ORDERS) >= 20
-    assert f"0 orders created, {len(ORDERS)} already there" in second
+    total = len(ORDERS) + len(LIVE_ORDERS)
+    assert db.session.scalar(select(func.count(Order.id))) == total >= 25
+    assert f"0 orders created, {total} already there" in second
+
+
+def test_only_the_live_orders_are_left_for_the_worker_to_poll(seeded):
+    due = db.session.scalars(select(Shipment).where(Shipment.next_check_at.is_not(None))).all()
+    assert sorted(shipment.order.number for shipment in due) == [row[0] for row in LIVE_ORDERS]
+    assert {shipment.carrier for shipment in due} == {"sandbox"}
+    assert all(not shipment.events for shipment in due), "the sandbox will tell their story"
 
 
 def test_seed_prints_how_to_look_each_order_up(seeded):

@@ -55,6 +55,7 @@ def web(request, tmp_path_factory):
         "MLN_LIVE_POLL_SECONDS": "0.05",
         "MLN_EMBED_ORIGINS": json.dumps([EMBED_ORIGIN]),
         "MLN_LIVE_QUEUE_FRAMES": "4",
+        "MLN_LIVE_PING_SECONDS": "1",
     }
     process, base = start_web(env)
     yield Web(app, base)
@@ -204,7 +205,7 @@ def test_metrics_count_open_sockets_and_push_latency(web, order):
 
 def test_a_socket_that_stops_reading_is_cut_off_and_holds_up_no_one(web, order):
     order_id, token = order
-    stalled = stalled_socket(web, token)
+    stalled = raw_socket(web, token)  # and never read from
     with web.open(token) as reader:
         reader.recv(timeout=10)
         for hour in range(30, 330):
@@ -218,8 +219,17 @@ def test_a_socket_that_stops_reading_is_cut_off_and_holds_up_no_one(web, order):
     stalled.close()
 
 
-def stalled_socket(web, token: str) -> socket.socket:
-    """A WebSocket client that completes the handshake and then never reads again."""
+def test_an_idle_socket_is_pinged(web, order):
+    _, token = order
+    with raw_socket(web, token) as client:
+        client.settimeout(10)
+        received = b""
+        while b"\x89\x00" not in received:  # an unmasked ping frame with no payload
+            received += client.recv(65536)
+
+
+def raw_socket(web, token: str) -> socket.socket:
+    """A bare WebSocket client, just past the handshake, with a small receive buffer."""
     host, port = web.url.removeprefix("http://").split(":")
     client = socket.socket()
     client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)

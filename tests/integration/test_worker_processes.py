@@ -53,9 +53,13 @@ def test_a_worker_killed_mid_run_and_restarted_leaves_no_duplicate_and_no_gap(
     stop(first, signal.SIGKILL)
     assert count(app, polled) < len(numbers), "killed before it finished"
 
-    second = start_worker(env, tmp_path / "second.log")
+    port = free_port()
+    second = start_worker({**env, "MLN_WORKER_METRICS_PORT": str(port)}, tmp_path / "second.log")
     wait_for(lambda: count(app, polled) == len(numbers), "every shipment polled", timeout=60)
+    metrics = _get(f"http://127.0.0.1:{port}/metrics")
     assert stop(second) == 0
+    assert 'mln_polls_total{carrier="sandbox",feed="sandbox",outcome="ok"}' in metrics
+    assert "mln_scans_ingested_total 0.0" not in metrics
 
     with app.app_context():
         for shipment in db.session.scalars(select(Shipment)):

@@ -44,11 +44,13 @@ class Listener:
                 self._started = True
 
     def _run(self) -> None:
-        with self.app.app_context():
-            reader = OutboxReader.from_now()
-            waiter = _waiter(self.app)
+        """Follow the outbox for good; a database that goes away is waited for, not fatal."""
+        reader = waiter = None
         while True:
             try:
+                with self.app.app_context():
+                    reader = reader or OutboxReader.from_now()
+                    waiter = waiter or _waiter(self.app)
                 waiter.wait()
                 with self.app.app_context():
                     self.dispatch(reader.read())
