@@ -484,10 +484,13 @@ def seed_command(base_url: str) -> None:
     """Create the demo orders that are not there yet, and print how to look each one up."""
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     created = sum(seed_order(row, now) for row in ORDERS)
-    created += sum(seed_live_order(row, now) for row in LIVE_ORDERS)
+    for row in LIVE_ORDERS:
+        seed_live_order(row, now)
     db.session.commit()
-    total = len(ORDERS) + len(LIVE_ORDERS)
-    click.echo(f"Demo data: {created} orders created, {total - created} already there.")
+    click.echo(
+        f"Demo data: {created} orders created, {len(ORDERS) - created} already there, "
+        f"{len(LIVE_ORDERS)} live orders started afresh."
+    )
     click.echo(f"Look one up at {base_url}/track with its number and e-mail or postcode:")
     orders = db.session.scalars(select(Order).order_by(Order.number))
     for order in orders:
@@ -533,11 +536,15 @@ def seed_order(row: tuple, now: datetime) -> bool:
     return True
 
 
-def seed_live_order(row: tuple, now: datetime) -> bool:
-    """Add an order whose parcel the worker will follow on the sandbox carrier from now on."""
+def seed_live_order(row: tuple, now: datetime) -> None:
+    """(Re)create an order whose parcel the worker follows on the sandbox carrier from now on.
+
+    The sandbox starts every journey when it starts, so each demo run replays them from the label.
+    """
     number, name, email, postcode, country, tracking_number = row
-    if db.session.scalar(select(Order.id).where(Order.number == number)):
-        return False
+    if existing := db.session.scalar(select(Order).where(Order.number == number)):
+        db.session.delete(existing)
+        db.session.flush()
     order = Order(
         number=number,
         name=name,
@@ -556,7 +563,6 @@ def seed_live_order(row: tuple, now: datetime) -> bool:
         )
     ]
     db.session.add(order)
-    return True
 
 
 def _scans(journey: list, placed_at: datetime, now: datetime) -> list[CarrierScan]:

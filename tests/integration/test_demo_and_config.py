@@ -23,11 +23,14 @@ def seeded(app):
         yield first.output, second.output
 
 
-def test_seed_is_idempotent(seeded):
-    _, second = seeded
+def test_seed_is_idempotent_and_restarts_the_live_orders(seeded):
+    first, second = seeded
     total = len(ORDERS) + len(LIVE_ORDERS)
     assert db.session.scalar(select(func.count(Order.id))) == total >= 25
-    assert f"0 orders created, {total} already there" in second
+    assert f"0 orders created, {len(ORDERS)} already there" in second
+    live = db.session.scalars(select(Order).where(Order.number == LIVE_ORDERS[0][0])).one()
+    assert live.token not in first, "a fresh order, with a fresh link"
+    assert live.token in second
 
 
 def test_only_the_live_orders_are_left_for_the_worker_to_poll(seeded):
@@ -38,10 +41,11 @@ def test_only_the_live_orders_are_left_for_the_worker_to_poll(seeded):
 
 
 def test_seed_prints_how_to_look_each_order_up(seeded):
-    first, _ = seeded
+    first, second = seeded
     for order in db.session.scalars(select(Order)):
-        assert f"http://shop.test/t/{order.token}" in first
-        assert order.email in first
+        assert f"/t/{order.token}" in second
+        assert order.email in second
+    assert "http://shop.test/t/" in first
 
 
 def test_seed_covers_every_stage_and_the_hard_cases(seeded):
