@@ -120,6 +120,15 @@ def test_a_recorded_scan_reaches_every_socket_on_the_order(web, order):
     assert "Your parcel: Out for delivery." in pushed
 
 
+def test_a_delay_is_announced_with_its_reason(web, order):
+    order_id, token = order
+    with web.open(token) as socket:
+        socket.recv(timeout=10)
+        record(web, order_id, scan(S.EXCEPTION, 30, "Storm Bert", reason="weather"))
+        pushed = next_with(socket, "Storm Bert")
+    assert "Your parcel: Bad weather is delaying your parcel.</hx-partial>" in pushed
+
+
 def test_a_scan_on_another_order_is_not_sent(web, order):
     other_id, _ = order
     with web.app.app_context():

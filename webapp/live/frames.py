@@ -34,7 +34,7 @@ def announcement(views: list[ShipmentView], kinds: dict[int, set[str]]) -> str:
         if "stage" in changes:
             news.append(f"{_parcel(view)}: {STAGE_TITLES[Stage(view.shipment.stage)]}.")
         if changes and view.alert:
-            news.append(f"{_parcel(view)}: {view.alert.title}.")
+            news.append(f"{_parcel(view)}: {view.alert.message}")
     return " ".join(news)
 
 
