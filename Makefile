@@ -62,6 +62,9 @@ bench: $(VENV)/.test chromium
 	$(BIN)/python -m bench.render
 	$(BIN)/python -m bench.throughput
 	$(BIN)/python -m bench.lookup_timing
+	$(BIN)/python -m bench.push_latency
+	$(BIN)/python -m bench.fanout
+	$(BIN)/python -m bench.ingest
 
 # Chromium for the browser tests: the system's, else Debian's package.
 chromium:
