@@ -9,43 +9,57 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, inspect, select
+from sqlalchemy.orm.attributes import flag_modified
 
 from webapp.extensions import db
 from webapp.models import LiveEvent, Order, Shipment, TrackingEvent
 from webapp.tracking.scans import CarrierScan
-from webapp.tracking.stages import derive
+from webapp.tracking.stages import ShipmentState, derive
 
 LIVE_CHANNEL = "mln_live"
 
 
 def record_scans(
     shipment: Shipment, scans: Iterable[CarrierScan], source: str = "poll"
-) -> list[TrackingEvent]:
-    """Insert the scans not seen before and bring the shipment's state up to date; no commit."""
-    known = set(
-        db.session.scalars(
-            select(TrackingEvent.dedupe_key).where(TrackingEvent.shipment_id == shipment.id)
-        )
-    )
+) -> list[CarrierScan]:
+    """Store the scans not seen before and bring the shipment's state up to date; no commit.
+
+    Returns the scans it stored. They go in with one bulk INSERT and the state is derived from
+    plain rows: an ORM object per stored event cost more than the SQL itself.
+    """
+    if shipment.id is None:
+        db.session.flush()
+    history = db.session.execute(_HISTORY, {"shipment_id": shipment.id}).all()
+    known = {event.dedupe_key for event in history}
     added = []
     for scan in scans:
-        if scan.dedupe_key in known:
-            continue
-        known.add(scan.dedupe_key)
-        added.append(_event(scan, source))
+        if scan.dedupe_key not in known:
+            known.add(scan.dedupe_key)
+            added.append(scan)
     if not added:
         return added
     stage_before = shipment.stage
-    shipment.events.extend(added)
-    recompute(shipment)
+    db.session.execute(insert(TrackingEvent), [_row(scan, shipment.id, source) for scan in added])
+    if "events" not in inspect(shipment).unloaded:
+        db.session.expire(shipment, ["events"])  # loaded before these rows went in
+    _set_state(shipment, derive([*history, *added]))
+    flag_modified(shipment, "last_scan_at")  # a late scan changes the page, if not the state
     announce(shipment, "stage" if shipment.stage != stage_before else "scan")
     return added
 
 
-def recompute(shipment: Shipment) -> None:
-    """Set the shipment's derived columns from its events."""
-    state = derive(shipment.events)
+# What dedupe and derivation need of the stored events.
+_HISTORY = select(
+    TrackingEvent.dedupe_key,
+    TrackingEvent.occurred_at,
+    TrackingEvent.status,
+    TrackingEvent.exception_reason,
+).where(TrackingEvent.shipment_id == bindparam("shipment_id"))
+
+
+def _set_state(shipment: Shipment, state: ShipmentState) -> None:
+    """Copy the derived state onto the shipment's columns."""
     shipment.stage = state.stage.value
     shipment.status = state.status.value
     shipment.exception_reason = state.exception_reason and state.exception_reason.value
@@ -83,19 +97,20 @@ def _announce(order_id: int, shipment_id: int | None, kind: str) -> None:
         db.session.execute(select(func.pg_notify(LIVE_CHANNEL, str(order_id))))
 
 
-def _event(scan: CarrierScan, source: str) -> TrackingEvent:
-    return TrackingEvent(
-        occurred_at=scan.occurred_at,
-        utc_offset_minutes=scan.utc_offset_minutes,
-        status=scan.status.value,
-        exception_reason=scan.exception_reason,
-        carrier_code=scan.carrier_code,
-        carrier_text=scan.carrier_text,
-        city=scan.city,
-        region=scan.region,
-        postcode=scan.postcode,
-        country=scan.country,
-        source=source,
-        dedupe_key=scan.dedupe_key,
-        raw_payload=scan.raw_payload,
-    )
+def _row(scan: CarrierScan, shipment_id: int, source: str) -> dict:
+    return {
+        "shipment_id": shipment_id,
+        "occurred_at": scan.occurred_at,
+        "utc_offset_minutes": scan.utc_offset_minutes,
+        "status": scan.status.value,
+        "exception_reason": scan.exception_reason,
+        "carrier_code": scan.carrier_code,
+        "carrier_text": scan.carrier_text,
+        "city": scan.city,
+        "region": scan.region,
+        "postcode": scan.postcode,
+        "country": scan.country,
+        "source": source,
+        "dedupe_key": scan.dedupe_key,
+        "raw_payload": scan.raw_payload,
+    }

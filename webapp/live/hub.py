@@ -19,11 +19,24 @@ class Subscriber:
     wake: threading.Event
     limit: int
     abort: Callable[[], None] = lambda: None  # cut the connection, even mid-write
+    send_now: Callable[[bytes], int] | None = None  # write what the socket takes without waiting
     frames: deque = field(default_factory=deque)
     close_code: int | None = None
+    writing: bool = False  # the writer is in the middle of a write: queue, never interleave
 
     def offer(self, frame: bytes) -> bool:
-        """Queue a frame unless the queue is full; a full queue means the reader stopped reading."""
+        """Write the frame at once if the socket takes it, else queue it for the writer.
+
+        A full queue means the reader stopped reading: the frame is refused.
+        """
+        if self.send_now is not None and not self.frames and not self.writing:
+            try:
+                sent = self.send_now(frame)
+            except OSError:  # would block, or the connection is gone: the writer finds out
+                sent = 0
+            if sent == len(frame):
+                return True
+            frame = frame[sent:]
         if len(self.frames) >= self.limit:
             return False
         self.frames.append(frame)
