@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import resource
 import secrets
 import socket
 import statistics
@@ -15,12 +16,21 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, redirect_stderr
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psycopg
 import requests
+from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import make_url
+
+from webapp import create_app
+from webapp.extensions import db
+from webapp.ingest import record_scans
+from webapp.models import Order, Shipment
+from webapp.tracking.scans import CarrierScan
+from webapp.tracking.statuses import Status
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
@@ -259,3 +269,128 @@ def load_average() -> str:
 
 def verdict(met: bool) -> str:
     return "MET" if met else "MISSED"
+
+
+# --- Live pages: an app of our own, orders, scans, processes ----------------------------------
+
+
+@contextmanager
+def bench_app(database: str, **settings: object) -> Iterator[Flask]:
+    """create_app on this database, migrated; its connections closed on the way out."""
+    app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": database, **settings})
+    with app.app_context():
+        migrate_quietly()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@dataclass(frozen=True)
+class Watched:
+    """An order a benchmark changes and watches: its id, token and one shipment."""
+
+    order_id: int
+    token: str
+    shipment_id: int
+
+
+def add_orders(count: int, prefix: str = "LL-B", scans: int = 3) -> list[Watched]:
+    """`count` orders of one parcel in transit, each with `scans` scans; call in an app context."""
+    placed = datetime.now(UTC) - timedelta(days=2)
+    orders = []
+    for n in range(count):
+        order = Order(
+            number=f"{prefix}{n:06d}",
+            email=f"bench{n}@example.com",
+            name="Bench Mark",
+            postcode="LS6 2QT",
+            country="GB",
+            placed_at=placed,
+        )
+        order.shipments.append(
+            Shipment(carrier="dhl", tracking_number=f"{prefix}-{n:06d}", service="Express")
+        )
+        db.session.add(order)
+        db.session.flush()
+        record_scans(order.shipments[0], [_history(order.number, i, placed) for i in range(scans)])
+        orders.append(order)
+        if n % 200 == 199:
+            db.session.commit()
+    db.session.commit()
+    return [Watched(order.id, order.token, order.shipments[0].id) for order in orders]
+
+
+def bench_scan(serial: int, at: datetime | None = None) -> CarrierScan:
+    """An in-transit scan whose text carries its serial, so a client can tell which frame it is."""
+    return CarrierScan(
+        occurred_at=at or datetime.now(UTC),
+        status=Status.IN_TRANSIT,
+        carrier_code="PU",
+        carrier_text=f"Processed at sorting hub (scan {serial})",
+        city="Leeds",
+        country="GB",
+        raw_payload={"serial": serial},
+        key=f"bench-{serial}",
+    )
+
+
+def _history(number: str, index: int, placed: datetime) -> CarrierScan:
+    return CarrierScan(
+        occurred_at=placed + timedelta(hours=index + 1),
+        status=Status.INFO_RECEIVED if index == 0 else Status.IN_TRANSIT,
+        carrier_text="Shipping label created" if index == 0 else "Arrived at hub",
+        city="London",
+        country="GB",
+        key=f"{number}-{index}",
+    )
+
+
+def raise_open_files() -> int:
+    """Lift this process's soft limit on open files to the hard one; children inherit it."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes this one started (gunicorn's master: its workers)."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children += [int(child) for child in (task / "children").read_text().split()]
+    return children
+
+
+def rss_kib(pid: int) -> int:
+    """Resident memory of a process, VmRSS from /proc/<pid>/status."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"^VmRSS:\s+(\d+) kB$", status, re.M).group(1))
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used, from /proc/<pid>/stat (10 ms ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def metric(base_url: str, name: str) -> float:
+    """One sample of the server's /metrics, by its full name (labels included); 0 when absent."""
+    text = requests.get(f"{base_url}/metrics", timeout=10).text
+    found = re.search(rf"^{re.escape(name)} (\S+)$", text, re.M)
+    return float(found.group(1)) if found else 0.0
+
+
+@contextmanager
+def live_server(database: str, workers: int = 1, connections: int = 1000) -> Iterator[Server]:
+    """The service on an already migrated database, under gunicorn as configured, on a free port."""
+    port = free_port()
+    env = server_env(
+        database,
+        port,
+        MLN_WEB_WORKERS=str(workers),
+        MLN_WORKER_CONNECTIONS=str(connections),
+    )
+    with gunicorn("wsgi:app", env, "/readyz") as server:
+        yield server
