@@ -6,7 +6,7 @@ event commit together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from sqlalchemy import bindparam, func, insert, inspect, select
@@ -25,37 +25,73 @@ def record_scans(
 ) -> list[CarrierScan]:
     """Store the scans not seen before and bring the shipment's state up to date; no commit.
 
-    Returns the scans it stored. They go in with one bulk INSERT and the state is derived from
-    plain rows: an ORM object per stored event cost more than the SQL itself.
+    Returns the scans it stored.
     """
-    if shipment.id is None:
+    return record_batch([(shipment, scans)], source)[shipment]
+
+
+def record_batch(
+    batch: Sequence[tuple[Shipment, Iterable[CarrierScan]]], source: str = "poll"
+) -> dict[Shipment, list[CarrierScan]]:
+    """Record many shipments' scans in a fixed number of statements; the new scans of each.
+
+    One read of their histories, one INSERT of the new events, one of the live events and one
+    NOTIFY, however many shipments: ORM objects and round trips per event cost more than the SQL.
+    """
+    if any(shipment.id is None for shipment, _ in batch):
         db.session.flush()
-    history = db.session.execute(_HISTORY, {"shipment_id": shipment.id}).all()
-    known = {event.dedupe_key for event in history}
-    added = []
-    for scan in scans:
-        if scan.dedupe_key not in known:
-            known.add(scan.dedupe_key)
-            added.append(scan)
-    if not added:
-        return added
-    stage_before = shipment.stage
-    db.session.execute(insert(TrackingEvent), [_row(scan, shipment.id, source) for scan in added])
-    if "events" not in inspect(shipment).unloaded:
-        db.session.expire(shipment, ["events"])  # loaded before these rows went in
-    _set_state(shipment, derive([*history, *added]))
-    flag_modified(shipment, "last_scan_at")  # a late scan changes the page, if not the state
-    announce(shipment, "stage" if shipment.stage != stage_before else "scan")
+    histories = _histories({shipment.id for shipment, _ in batch})
+    added = {shipment: [] for shipment, _ in batch}
+    for shipment, scans in batch:
+        history = histories[shipment.id]
+        new = _unseen(history, scans)
+        if new:
+            kind = _apply(shipment, history, new)
+            added[shipment] += new
+            history += new
+            _queue_announcement(shipment.order_id, shipment.id, kind)
+    rows = [_row(scan, shipment.id, source) for shipment, new in added.items() for scan in new]
+    if rows:
+        db.session.execute(insert(TrackingEvent), rows)
+    _flush_announcements()
     return added
 
 
-# What dedupe and derivation need of the stored events.
+def _histories(shipment_ids: set[int]) -> dict[int, list]:
+    """What dedupe and derivation need of the stored events, by shipment, as plain rows."""
+    histories = {shipment_id: [] for shipment_id in shipment_ids}
+    for row in db.session.execute(_HISTORY, {"ids": list(shipment_ids)}):
+        histories[row.shipment_id].append(row)
+    return histories
+
+
 _HISTORY = select(
+    TrackingEvent.shipment_id,
     TrackingEvent.dedupe_key,
     TrackingEvent.occurred_at,
     TrackingEvent.status,
     TrackingEvent.exception_reason,
-).where(TrackingEvent.shipment_id == bindparam("shipment_id"))
+).where(TrackingEvent.shipment_id.in_(bindparam("ids", expanding=True)))
+
+
+def _unseen(history: list, scans: Iterable[CarrierScan]) -> list[CarrierScan]:
+    known = {event.dedupe_key for event in history}
+    new = []
+    for scan in scans:
+        if scan.dedupe_key not in known:
+            known.add(scan.dedupe_key)
+            new.append(scan)
+    return new
+
+
+def _apply(shipment: Shipment, history: list, new: list[CarrierScan]) -> str:
+    """Derive the shipment's state with its new scans; "stage" if its stage moved, else "scan"."""
+    stage_before = shipment.stage
+    if "events" not in inspect(shipment).unloaded:
+        db.session.expire(shipment, ["events"])  # loaded before the new rows go in
+    _set_state(shipment, derive([*history, *new]))
+    flag_modified(shipment, "last_scan_at")  # a late scan changes the page, if not the state
+    return "stage" if shipment.stage != stage_before else "scan"
 
 
 def _set_state(shipment: Shipment, state: ShipmentState) -> None:
@@ -81,20 +117,31 @@ def announce(shipment: Shipment, kind: str) -> None:
     """Queue a live event for the pages watching this shipment's order, and wake their listeners."""
     if shipment.id is None:
         db.session.flush()
-    _announce(shipment.order_id, shipment.id, kind)
+    _queue_announcement(shipment.order_id, shipment.id, kind)
+    _flush_announcements()
 
 
 def revoke_link(order: Order) -> None:
     """Give the order a new tracking token; pages opened with the old one stop updating."""
     order.rotate_token()
     db.session.flush()
-    _announce(order.id, None, "token")
+    _queue_announcement(order.id, None, "token")
+    _flush_announcements()
 
 
-def _announce(order_id: int, shipment_id: int | None, kind: str) -> None:
-    db.session.add(LiveEvent(order_id=order_id, shipment_id=shipment_id, kind=kind))
+def _queue_announcement(order_id: int, shipment_id: int | None, kind: str) -> None:
+    pending = db.session.info.setdefault("live_events", [])
+    pending.append({"order_id": order_id, "shipment_id": shipment_id, "kind": kind})
+
+
+def _flush_announcements() -> None:
+    """Write the queued live events; on PostgreSQL one NOTIFY wakes every web process at commit."""
+    pending = db.session.info.pop("live_events", [])
+    if not pending:
+        return
+    db.session.execute(insert(LiveEvent), pending)
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(func.pg_notify(LIVE_CHANNEL, str(order_id))))
+        db.session.execute(select(func.pg_notify(LIVE_CHANNEL, "")))  # the outbox says what
 
 
 def _row(scan: CarrierScan, shipment_id: int, source: str) -> dict:

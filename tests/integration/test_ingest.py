@@ -6,8 +6,8 @@ from sqlalchemy.exc import IntegrityError
 
 from tests.support import BASE_TIME, add_shipment, scan
 from webapp.extensions import db
-from webapp.ingest import record_scans
-from webapp.models import Order, TrackingEvent
+from webapp.ingest import record_batch, record_scans
+from webapp.models import LiveEvent, Order, TrackingEvent
 from webapp.tracking.stages import Stage
 from webapp.tracking.statuses import Status as S
 
@@ -92,3 +92,32 @@ def test_foreign_keys_are_enforced(app):
         with pytest.raises(IntegrityError):
             db.session.commit()
         db.session.rollback()
+
+
+def test_a_batch_records_each_shipment_and_announces_each_change_once(shipment):
+    other = add_shipment(shipment.order, [(S.INFO_RECEIVED, 1)])
+    quiet = add_shipment(shipment.order, [(S.INFO_RECEIVED, 1)])
+    db.session.commit()
+    live_before = db.session.scalar(select(func.max(LiveEvent.seq)))
+    added = record_batch(
+        [
+            (shipment, [scan(S.INFO_RECEIVED, 1), scan(S.IN_TRANSIT, 5)]),
+            (other, [scan(S.INFO_RECEIVED, 1), scan(S.OUT_FOR_DELIVERY, 30)]),
+            (shipment, [scan(S.IN_TRANSIT, 5), scan(S.IN_TRANSIT, 6, "Depot")]),
+            (quiet, [scan(S.INFO_RECEIVED, 1)]),
+        ]
+    )
+    db.session.commit()
+    assert [len(added[s]) for s in (shipment, other, quiet)] == [3, 1, 0]
+    assert [event_count(s) for s in (shipment, other, quiet)] == [3, 2, 1]
+    assert (shipment.stage, other.stage, quiet.stage) == (
+        Stage.IN_TRANSIT,
+        Stage.OUT_FOR_DELIVERY,
+        Stage.SHIPPED,
+    )
+    live = db.session.execute(
+        select(LiveEvent.shipment_id, LiveEvent.kind)
+        .where(LiveEvent.seq > live_before)
+        .order_by(LiveEvent.seq)
+    ).all()
+    assert live == [(shipment.id, "stage"), (other.id, "stage"), (shipment.id, "scan")]
