@@ -42,6 +42,7 @@ from bench.common import (
     table,
     verdict,
 )
+from webapp import ingest
 from webapp.extensions import db
 from webapp.ingest import record_batch
 from webapp.models import Order, Shipment, TrackingEvent
@@ -89,24 +90,8 @@ def scan(shipment: int, index: int, tag: str = "") -> CarrierScan:
 
 
 def event_row(shipment_id: int, scan_: CarrierScan, recorded: datetime) -> dict:
-    """A tracking_events row as record_batch would store this scan."""
-    return {
-        "shipment_id": shipment_id,
-        "occurred_at": scan_.occurred_at,
-        "utc_offset_minutes": scan_.utc_offset_minutes,
-        "status": scan_.status.value,
-        "exception_reason": scan_.exception_reason,
-        "carrier_code": scan_.carrier_code,
-        "carrier_text": scan_.carrier_text,
-        "city": scan_.city,
-        "region": scan_.region,
-        "postcode": scan_.postcode,
-        "country": scan_.country,
-        "source": "poll",
-        "dedupe_key": scan_.dedupe_key,
-        "raw_payload": scan_.raw_payload,
-        "recorded_at": recorded,
-    }
+    """A tracking_events row as record_batch would store this scan, with its recorded time."""
+    return {**ingest.event_row(scan_, shipment_id, "poll"), "recorded_at": recorded}
 
 
 # --- Filling the table --------------------------------------------------------------------------

@@ -50,7 +50,7 @@ def record_batch(
             added[shipment] += new
             history += new
             _queue_announcement(shipment.order_id, shipment.id, kind)
-    rows = [_row(scan, shipment.id, source) for shipment, new in added.items() for scan in new]
+    rows = [event_row(scan, shipment.id, source) for shipment, new in added.items() for scan in new]
     if rows:
         db.session.execute(insert(TrackingEvent), rows)
     _flush_announcements()
@@ -144,7 +144,8 @@ def _flush_announcements() -> None:
         db.session.execute(select(func.pg_notify(LIVE_CHANNEL, "")))  # the outbox says what
 
 
-def _row(scan: CarrierScan, shipment_id: int, source: str) -> dict:
+def event_row(scan: CarrierScan, shipment_id: int, source: str) -> dict:
+    """The tracking_events row that stores this scan."""
     return {
         "shipment_id": shipment_id,
         "occurred_at": scan.occurred_at,
