@@ -131,3 +131,50 @@ def test_offer_refuses_a_frame_beyond_the_limit():
     assert watcher.offer(b"a")
     assert not watcher.offer(b"b")
     assert list(watcher.frames) == [b"a"]
+
+
+class Socket:
+    """A socket that takes at most `room` bytes per send."""
+
+    def __init__(self, room: int) -> None:
+        self.room = room
+        self.sent = b""
+
+    def send(self, data: bytes) -> int:
+        taken = data[: self.room]
+        self.sent += taken
+        return len(taken)
+
+
+def direct(room: int) -> tuple[Subscriber, Socket]:
+    socket = Socket(room)
+    watcher = Subscriber(1, TOKEN, threading.Event(), 8, Aborts(), socket.send)
+    return watcher, socket
+
+
+def test_an_idle_socket_takes_the_frame_at_once_and_its_writer_sleeps_on():
+    watcher, socket = direct(room=100)
+    assert watcher.offer(b"frame")
+    assert socket.sent == b"frame"
+    assert not watcher.frames
+    assert not watcher.wake.is_set()
+
+
+def test_what_the_socket_does_not_take_is_queued_for_the_writer():
+    watcher, socket = direct(room=3)
+    assert watcher.offer(b"frame")
+    assert socket.sent == b"fra"
+    assert list(watcher.frames) == [b"me"]
+    assert watcher.wake.is_set()
+
+
+def test_nothing_is_sent_past_queued_bytes_or_a_write_in_progress():
+    """Frames never interleave: behind a queue or a busy writer, a frame waits its turn."""
+    watcher, socket = direct(room=3)
+    watcher.offer(b"first")
+    watcher.offer(b"second")
+    assert (socket.sent, list(watcher.frames)) == (b"fir", [b"st", b"second"])
+    busy, busy_socket = direct(room=100)
+    busy.writing = True
+    busy.offer(b"frame")
+    assert (busy_socket.sent, list(busy.frames)) == (b"", [b"frame"])
