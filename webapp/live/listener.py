@@ -22,9 +22,8 @@ from webapp.models import Order, Shipment, utcnow
 
 log = logging.getLogger(__name__)
 RETRY_SECONDS = 1.0
-_ORDER = select(Order).options(
-    selectinload(Order.items), selectinload(Order.shipments).selectinload(Shipment.events)
-)
+# What a live update shows: the parcels and their events (not the items, which do not change).
+_ORDER = select(Order).options(selectinload(Order.shipments).selectinload(Shipment.events))
 
 
 class Listener:
