@@ -23,6 +23,7 @@ pytestmark = pytest.mark.browser
 # Demo orders that travel on the (frozen) sandbox carrier, each test its own.
 FLIPPING = ("LL-10251", "SB4000000012")
 RECONNECTING = ("LL-10252", "SB4000000025")
+KEEPING_OPEN = ("LL-10253", "SB4000000036")
 LIVE_WAIT_MS = 15_000
 
 
@@ -129,3 +130,26 @@ def _foreign_site(html: bytes) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_an_opened_history_stays_open_through_a_live_update(page, live_server):
+    number, tracking_number = KEEPING_OPEN
+    for hour in range(1, 7):
+        live_server.sandbox.inject(tracking_number, "AR", hours=hour, description=f"Hub {hour}")
+    page.goto(live_server.order_url(number))
+    earlier = page.locator("details.older-events")
+    earlier.locator("summary").click()
+    expect(earlier).to_have_attribute("open", "")
+
+    live_server.sandbox.inject(tracking_number, "OD", occurred_at=_now_iso())
+    expect(current_stage(page)).to_contain_text("Out for delivery", timeout=LIVE_WAIT_MS)
+    expect(page.locator("details.older-events")).to_have_attribute("open", "")
+
+
+def test_relative_times_move_on_while_the_page_stays_open(page, live_server):
+    page.clock.install()
+    page.goto(live_server.order_url(FLIPPING[0]))
+    checked = page.locator(".freshness span", has_text="We last checked")
+    expect(checked).to_contain_text("this minute")
+    page.clock.fast_forward("05:00")
+    expect(checked).to_contain_text("5 minutes ago")
