@@ -36,19 +36,25 @@ class Listener:
         self._start_lock = threading.Lock()
 
     def ensure_started(self) -> None:
-        """Start the thread on the first socket, so processes that serve none never run it."""
+        """Start the thread on the first socket, so processes that serve none never run it.
+
+        Where it starts reading is fixed here, before the caller checks its snapshot is current,
+        so no change falls between the two.
+        """
         with self._start_lock:
             if not self._started:
-                threading.Thread(target=self._run, name="live-listener", daemon=True).start()
+                reader = OutboxReader.from_now()
+                threading.Thread(
+                    target=self._run, args=(reader,), name="live-listener", daemon=True
+                ).start()
                 self._started = True
 
-    def _run(self) -> None:
+    def _run(self, reader: OutboxReader) -> None:
         """Follow the outbox for good; a database that goes away is waited for, not fatal."""
-        reader = waiter = None
+        waiter = None
         while True:
             try:
                 with self.app.app_context():
-                    reader = reader or OutboxReader.from_now()
                     waiter = waiter or _waiter(self.app)
                 waiter.wait()
                 with self.app.app_context():

@@ -49,7 +49,9 @@ class OutboxReader:
     @classmethod
     def from_now(cls) -> OutboxReader:
         """A reader that starts after the newest event: pages get a snapshot when they connect."""
-        return cls(db.session.scalar(select(func.coalesce(func.max(LiveEvent.seq), 0))))
+        newest = db.session.scalar(select(func.coalesce(func.max(LiveEvent.seq), 0)))
+        db.session.rollback()
+        return cls(newest)
 
     def read(self) -> list[Change]:
         """Events committed since the last read."""

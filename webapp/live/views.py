@@ -46,9 +46,9 @@ def socket(ws: Server, token: str):
         _sender(ws),
     )
     live.hub.subscribe(subscriber)
-    live.listener.ensure_started()
     metrics.open_sockets.inc()
     try:
+        live.listener.ensure_started()
         latest = page_revision(token)  # a change between admit() and subscribe() is not lost
         if latest != g.live_revision:
             order_id, frame = _snapshot(latest)
