@@ -2,6 +2,8 @@
 
 import pytest
 
+from webapp import create_app
+
 
 @pytest.mark.parametrize("path", ["/track", "/t/unknown", "/static/app.css", "/", "/healthz"])
 def test_security_headers_on_every_response(client, path):
@@ -40,6 +42,15 @@ def test_readyz_reports_an_unreachable_database(app_factory, tmp_path):
     response = broken.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json["database"] == "unreachable"
+
+
+def test_readyz_refuses_a_database_not_migrated_to_head(tmp_path):
+    unmigrated = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/empty.db"}
+    )
+    response = unmigrated.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["database"].startswith("at migration none, expected ")
 
 
 def test_hsts_behind_a_tls_proxy(app_factory):
