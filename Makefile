@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 HTMX_VERSION := 4.0.1
 DEMO_BIND ?= 127.0.0.1:8000
+DEMO_SHOP_BIND ?= 127.0.0.1:8026
 export MLN_BIND ?= $(DEMO_BIND)
 
 .PHONY: demo test lint format bench vendor lock chromium clean
@@ -35,9 +36,13 @@ demo: export MLN_POLL_SECONDS__IN_TRANSIT ?= 5
 demo: export MLN_POLL_SECONDS__OUT_FOR_DELIVERY ?= 2
 demo: export MLN_BACKOFF_BASE_SECONDS ?= 2
 demo: export MLN_STALLED_AFTER_SECONDS ?= 240
+# The sample shop is another origin, so the service must let it frame the widget.
+demo: export MLN_DEMO_SHOP_BIND ?= $(DEMO_SHOP_BIND)
+demo: export MLN_DEMO_SERVICE_URL ?= http://$(DEMO_BIND)
+demo: export MLN_EMBED_ORIGINS ?= ["http://$(DEMO_SHOP_BIND)"]
 demo: $(VENV)/.demo
 	$(FLASK) db upgrade
-	$(FLASK) demo seed --base-url http://$(DEMO_BIND)
+	$(FLASK) demo seed --base-url http://$(DEMO_BIND) --shop-url http://$(DEMO_SHOP_BIND)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile
 
 test: $(VENV)/.test chromium

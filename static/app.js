@@ -2,11 +2,13 @@
 // on load, every minute, and whenever a live update swaps in new content.
 (function () {
   "use strict";
-  var clock = new Intl.DateTimeFormat(undefined, {
+  // The widget may name a locale for dates and times; otherwise the viewer's own.
+  var locale = document.documentElement.getAttribute("data-locale") || undefined;
+  var clock = new Intl.DateTimeFormat(locale, {
     weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit"
   });
-  var day = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long" });
-  var relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
+  var day = new Intl.DateTimeFormat(locale, { weekday: "long", day: "numeric", month: "long" });
+  var relative = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
   var units = [["day", 86400], ["hour", 3600], ["minute", 60]];
 
   function ago(moment) {

@@ -7,10 +7,11 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp import config, database, demo, errors, filters, headers, health, live, track
+from webapp import config, database, demo, errors, filters, headers, health, live, track, widget
 from webapp.extensions import compress, db, htmx, limiter, migrate, sock
 from webapp.live import views as live_views
 from webapp.track.page_cache import PageCache
+from webapp.widget.options import embed_origins
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -32,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path
     )
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or config.secret_key(app.instance_path)
+    app.config["EMBED_ORIGINS"] = embed_origins(app.config["EMBED_ORIGINS"])
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     if app.config["PROXY_FIX_X_FOR"]:
@@ -52,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(track.bp)
     app.register_blueprint(live_views.bp)
+    app.register_blueprint(widget.bp)
     app.register_blueprint(health.bp)
     app.cli.add_command(demo.cli)
     filters.register(app)

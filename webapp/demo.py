@@ -8,13 +8,15 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from webapp.demo_shop import shop_command
 from webapp.extensions import db
 from webapp.ingest import record_scans
 from webapp.models import Order, OrderItem, Shipment
 from webapp.tracking.scans import CarrierScan
 from webapp.tracking.statuses import Status
 
-cli = AppGroup("demo", help="Demo data.")
+cli = AppGroup("demo", help="Demo data, and a sample shop page with the widget.")
+cli.add_command(shop_command)
 
 PRODUCTS = {
     "LL-SER-01": "Vitamin C Brightening Serum 30 ml",
@@ -480,7 +482,8 @@ LIVE_ORDERS = [
 
 @cli.command("seed")
 @click.option("--base-url", default="http://127.0.0.1:8000", help="Where the service is served.")
-def seed_command(base_url: str) -> None:
+@click.option("--shop-url", default="", help="Where the demo shop is served, if it is.")
+def seed_command(base_url: str, shop_url: str) -> None:
     """Create the demo orders that are not there yet, and print how to look each one up."""
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     created = sum(seed_order(row, now) for row in ORDERS)
@@ -499,6 +502,8 @@ def seed_command(base_url: str) -> None:
         )
     first, last = LIVE_ORDERS[0][0], LIVE_ORDERS[-1][0]
     click.echo(f"{first} to {last} travel live on the sandbox carrier: open one and watch it move.")
+    if shop_url:
+        click.echo(f"The demo shop, with the tracking widget on its page: {shop_url}/")
 
 
 def seed_order(row: tuple, now: datetime) -> bool:

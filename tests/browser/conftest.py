@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -13,7 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.processes import python, start_sandbox, start_web, start_worker, stop
+from tests.browser.sites import Site
+from tests.processes import free_port, python, start_sandbox, start_web, start_worker, stop
 from tests.support import Sandbox, unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +43,7 @@ class LiveServer:
     database: str
     sandbox: Sandbox
     web: subprocess.Popen
+    demo_shop_origin: str
 
     def order_url(self, number: str) -> str:
         return self.tracking_urls[number]
@@ -66,17 +69,31 @@ def browser(chromium_path) -> Iterator[Browser]:
         browser.close()
 
 
+@pytest.fixture(scope="session")
+def shop_site() -> Iterator[Site]:
+    """A shop's site on another origin, trusted with the widget on 127.0.0.1 (not localhost)."""
+    site = Site()
+    yield site
+    site.close()
+
+
 @pytest.fixture(
     scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 )
-def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:
-    """Web, worker and a frozen sandbox carrier on freshly seeded demo data, on both databases."""
+def live_server(request, tmp_path_factory, shop_site) -> Iterator[LiveServer]:
+    """Web, worker and a frozen sandbox carrier on freshly seeded demo data, on both databases.
+
+    The service trusts two shop origins with the widget: shop_site's, and one kept for the
+    demo shop process.
+    """
     if request.param == "sqlite":
         database = f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite3'}"
     else:
         database = request.getfixturevalue("postgres_databases")()
     sandbox, sandbox_url = start_sandbox(speed=0)
+    demo_shop_origin = f"http://127.0.0.1:{free_port()}"
     env = {
+        "MLN_EMBED_ORIGINS": json.dumps([shop_site.origin(), demo_shop_origin]),
         "MLN_SQLALCHEMY_DATABASE_URI": database,
         "MLN_SECRET_KEY": "browser-tests",
         "MLN_SANDBOX_URL": sandbox_url,
@@ -90,7 +107,14 @@ def live_server(request, tmp_path_factory) -> Iterator[LiveServer]:
     worker = start_worker(env, tmp_path_factory.mktemp("worker") / "worker.log")
     web, base = start_web(env)
     try:
-        yield LiveServer(base, _tracking_urls(seed, base), request.param, Sandbox(sandbox_url), web)
+        yield LiveServer(
+            base,
+            _tracking_urls(seed, base),
+            request.param,
+            Sandbox(sandbox_url),
+            web,
+            demo_shop_origin,
+        )
     finally:
         for process in (web, worker, sandbox):
             stop(process)
@@ -114,7 +138,16 @@ def screenshot(page: Page, name: str, full_page: bool = True) -> None:
     """Save a screenshot under test-results/screenshots for people to look at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.evaluate("Promise.all(document.getAnimations().map(animation => animation.finished))")
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=full_page)
+    path = SCREENSHOTS / f"{name}.png"
+    if not (full_page and len(page.frames) > 1):
+        page.screenshot(path=path, full_page=full_page)
+        return
+    # Chromium paints another origin's frame only inside the viewport: make it the whole page.
+    viewport = page.viewport_size
+    height = page.evaluate("document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": viewport["width"], "height": height})
+    page.screenshot(path=path)
+    page.set_viewport_size(viewport)
 
 
 def _is_script_error(message) -> bool:

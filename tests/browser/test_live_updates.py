@@ -5,11 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -71,14 +67,13 @@ def test_a_dropped_socket_reconnects_with_the_state_it_missed(page, live_server)
     assert page.evaluate("window.loadedOnce") is True, "the page was not reloaded"
 
 
-def test_a_page_from_a_foreign_origin_cannot_open_the_socket(browser, live_server):
+def test_a_page_from_a_foreign_origin_cannot_open_the_socket(browser, live_server, shop_site):
     socket_url = re.sub(r"^http", "ws", live_server.order_url(FLIPPING[0])) + "/live"
-    with _foreign_site(_socket_probe(socket_url)) as foreign_url:
-        page = browser.new_page()
-        page.goto(foreign_url)
-        expect(page.locator("#result")).to_have_text(re.compile(r"^closed"))
-        assert "opened" not in page.locator("#result").inner_text()
-        page.close()
+    page = browser.new_page()
+    page.goto(shop_site.serve(socket_probe(socket_url), host="localhost"))
+    expect(page.locator("#result")).to_have_text(re.compile(r"^closed"))
+    assert "opened" not in page.locator("#result").inner_text()
+    page.close()
 
 
 def test_the_same_probe_from_our_own_origin_opens(browser, live_server):
@@ -109,37 +104,15 @@ def _kill_web_worker(master_pid: int) -> None:
     os.kill(worker_pid, signal.SIGKILL)
 
 
-def _socket_probe(socket_url: str) -> bytes:
+def socket_probe(socket_url: str) -> str:
+    """A page that tries to open the socket and says how that went."""
     return f"""<!doctype html><title>Another site</title><p id="result">waiting</p>
 <script>
   const socket = new WebSocket("{socket_url}");
   const result = document.getElementById("result");
   socket.onopen = () => {{ result.textContent = "opened"; }};
   socket.onclose = event => {{ result.textContent = "closed " + event.code; }};
-</script>""".encode()
-
-
-@contextmanager
-def _foreign_site(html: bytes) -> Iterator[str]:
-    """Serve one page from another origin (another port) for the length of a with-block."""
-
-    class Probe(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(html)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Probe)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+</script>"""
 
 
 def test_an_opened_history_stays_open_through_a_live_update(page, live_server):

@@ -8,10 +8,11 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
-from webapp.extensions import db
+from webapp.extensions import db, limiter
 from webapp.models import Order, Shipment
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{32}")
@@ -19,6 +20,18 @@ MAX_NUMBER_LENGTH = 64
 MAX_CONTACT_LENGTH = 320
 _ABSENT = secrets.token_hex(16)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _configured_limit() -> str:
+    return current_app.config["LOOKUP_RATE_LIMIT"]
+
+
+def _missed(response) -> bool:
+    return response.status_code != 303
+
+
+# One budget per client for every lookup form, the tracking site's and the widget's alike.
+rate_limited = limiter.shared_limit(_configured_limit, scope="lookup", deduct_when=_missed)
 
 
 @dataclass(frozen=True)

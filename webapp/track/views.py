@@ -7,17 +7,15 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from webapp.extensions import limiter
 from webapp.track.cards import shipment_views
 from webapp.track.encodings import best_encoding
-from webapp.track.lookup import LookupForm, find_by_token, find_order, page_revision
+from webapp.track.lookup import (
+    LookupForm,
+    find_by_token,
+    find_order,
+    page_revision,
+    rate_limited,
+)
 
 bp = Blueprint("track", __name__)
-
-
-def _lookup_limit() -> str:
-    return current_app.config["LOOKUP_RATE_LIMIT"]
-
-
-def _failed(response) -> bool:
-    return response.status_code != 303
 
 
 @bp.get("/")
@@ -33,7 +31,7 @@ def lookup_form():
 
 
 @bp.post("/track")
-@limiter.limit(_lookup_limit, deduct_when=_failed)
+@rate_limited
 def lookup():
     """Find the order and redirect to its token URL; one answer for every kind of miss."""
     form = LookupForm.parse(request.form)
