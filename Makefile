@@ -70,6 +70,7 @@ bench: $(VENV)/.test chromium
 	$(BIN)/python -m bench.push_latency
 	$(BIN)/python -m bench.fanout
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.widget_weight
 
 # Chromium for the browser tests: the system's, else Debian's package.
 chromium:

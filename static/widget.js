@@ -72,7 +72,7 @@
       "sandbox",
       "allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox"
     );
-    frame.style.cssText = "display:block;width:100%;height:20rem;border:0;overflow:hidden";
+    frame.style.cssText = "display:block;width:100%;height:20rem;border:0";
     frame.addEventListener("load", function () {
       setTimeout(function () { if (!widget.answered) fallBack(widget); }, ANSWER_MS);
     }, { once: true });

@@ -260,6 +260,8 @@ def test_the_demo_shop_shows_the_widget_from_another_origin(page, live_server, d
     expect_fitted(main)
     expect_fitted(aside)
     screenshot(page, f"demo-shop-phone-{live_server.database}")
+    main.scroll_into_view_if_needed()
+    screenshot(page, f"demo-shop-phone-widget-{live_server.database}", full_page=False)
 
 
 def _answers(url: str) -> bool:
