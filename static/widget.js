@@ -83,7 +83,8 @@
   // The frame loaded but never spoke: the service refused to be framed here, or is down.
   function fallBack(widget) {
     warn("the tracking service did not answer inside the widget. Is " + location.origin +
-      " in the service's MLN_EMBED_ORIGINS? Showing a link to the tracking page instead.");
+      " in the service's MLN_EMBED_ORIGINS, and does this page's Content-Security-Policy allow " +
+      service + " in frame-src? Showing a link to the tracking page instead.");
     var link = document.createElement("a");
     link.href = service + "/track";
     link.target = "_blank";
