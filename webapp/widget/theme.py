@@ -12,10 +12,11 @@ def palette(accent: str) -> dict[str, str]:
     """CSS custom properties for an accent '#rgb' or '#rrggbb', darkened where it is too light."""
     colour = _parse(accent)
     fill, on_fill = _button(colour)
+    hover_towards = (0, 0, 0) if on_fill == WHITE else WHITE  # away from the text's colour
     return {
         "--accent": _hex(fill),
         "--accent-ink": _hex(_darken_until(colour, TEXT_CONTRAST)),
-        "--accent-strong": _hex(_mix(fill, (0, 0, 0), 0.15)),
+        "--accent-strong": _hex(_mix(fill, hover_towards, 0.15)),
         "--accent-soft": _hex(_mix(colour, WHITE, 0.88)),
         "--on-accent": _hex(on_fill),
     }
