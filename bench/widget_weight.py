@@ -18,6 +18,7 @@ import json
 import statistics
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import brotli
 
@@ -76,8 +77,10 @@ addEventListener("message", e => {{
 </script></body></html>"""
 
 
-def first_load(browser: Browser, url: str, with_widget: bool) -> tuple[int, int, float | None]:
-    """(requests, bytes transferred, ms to the widget's first size) for one empty-cache load."""
+def first_load(
+    browser: Browser, url: str, with_widget: bool
+) -> tuple[dict[str, int], float | None]:
+    """Bytes transferred per response, and ms to the widget's first size, of one cold load."""
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     finished = []
@@ -88,10 +91,14 @@ def first_load(browser: Browser, url: str, with_widget: bool) -> tuple[int, int,
         page.wait_for_function("window.fittedAt")
         fitted = page.evaluate("window.fittedAt")
     page.wait_for_load_state("networkidle")
-    sizes = [request.sizes() for request in finished]
+    transferred = {}
+    for request in finished:
+        size = request.sizes()
+        transferred[urlsplit(request.url).path] = (
+            size["responseHeadersSize"] + size["responseBodySize"]
+        )
     context.close()
-    total = sum(size["responseHeadersSize"] + size["responseBodySize"] for size in sizes)
-    return len(sizes), total, fitted
+    return transferred, fitted
 
 
 def main() -> int:
@@ -119,17 +126,19 @@ def main() -> int:
             for with_widget in (False, True):
                 url = site.serve(shop_page(server.url, with_widget))
                 runs = [first_load(browser, url, with_widget) for _ in range(args.rounds)]
-                fitted = [ms for _, _, ms in runs if ms is not None]
+                fitted = [ms for _, ms in runs if ms is not None]
                 loads.append(
                     [
                         "with the widget" if with_widget else "without (baseline)",
-                        runs[-1][0],
-                        f"{statistics.median(total for _, total, _ in runs):,.0f}",
+                        len(runs[-1][0]),
+                        f"{statistics.median(sum(sizes.values()) for sizes, _ in runs):,.0f}",
                         f"{statistics.median(fitted):.0f}" if fitted else "-",
                     ]
                 )
             print(f"\nA shop's page, first load with an empty cache, median of {args.rounds}\n")
             print(table(["page", "requests", "bytes transferred", "ms to widget sized"], loads))
+            print("\nThe last load with the widget, by response\n")
+            print(table(["path", "bytes transferred"], sorted(runs[-1][0].items())))
             browser.close()
     site.close()
     return 0
