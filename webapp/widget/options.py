@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from urllib.parse import urlsplit
 
 from webapp.track.lookup import MAX_NUMBER_LENGTH
 
 LAYOUTS = ("compact", "full")
 _ACCENT = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
 _LOCALE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,3}")
-_ORIGIN = re.compile(r"https?://[^/?#@*\s]+")
+_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
+DEFAULT_PORTS = {"http": 80, "https": 443}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -51,11 +53,26 @@ def embed_origins(configured: list[str]) -> list[str]:
 
 
 def _origin(entry: str) -> str:
-    """'https://Shop.example/' as browsers send it: 'https://shop.example'."""
-    origin = entry.rstrip("/").lower() if isinstance(entry, str) else ""
-    if not _ORIGIN.fullmatch(origin):
-        raise ValueError(
-            f"MLN_EMBED_ORIGINS: {entry!r} is not an origin such as https://shop.example "
-            "(scheme and host, an optional port, no path and no wildcard)"
-        )
-    return origin
+    """The entry as browsers send an origin: 'https://Shop.example:443/' is 'https://shop.example'.
+
+    Only what may stand in a CSP header and match `location.origin`: an ASCII (punycode) host name
+    or IPv4 address, a port only when it is not the scheme's default.
+    """
+    try:
+        parts = urlsplit(entry.strip().removesuffix("/"))
+        host = parts.hostname.encode("idna").decode("ascii")
+        port = parts.port
+    except (AttributeError, ValueError, UnicodeError):
+        raise _not_an_origin(entry) from None
+    extras = parts.path or parts.query or parts.fragment or parts.username or parts.password
+    if parts.scheme not in DEFAULT_PORTS or extras or not _HOST.fullmatch(host):
+        raise _not_an_origin(entry)
+    explicit = f":{port}" if port and port != DEFAULT_PORTS[parts.scheme] else ""
+    return f"{parts.scheme}://{host}{explicit}"
+
+
+def _not_an_origin(entry) -> ValueError:
+    return ValueError(
+        f"MLN_EMBED_ORIGINS: {entry!r} is not an origin such as https://shop.example "
+        "(scheme and host, an optional port, no path and no wildcard)"
+    )
