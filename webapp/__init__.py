@@ -7,8 +7,22 @@ import os
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp import config, database, demo, errors, filters, headers, health, live, track, widget
-from webapp.extensions import compress, db, htmx, limiter, migrate, sock
+from webapp import (
+    admin,
+    config,
+    database,
+    demo,
+    errors,
+    filters,
+    headers,
+    health,
+    live,
+    track,
+    widget,
+)
+from webapp.admin.cli import cli as users_cli
+from webapp.cookies import SessionCookies
+from webapp.extensions import compress, csrf, db, htmx, limiter, login_manager, migrate, sock
 from webapp.live import views as live_views
 from webapp.track.page_cache import PageCache
 from webapp.widget.options import embed_origins
@@ -48,6 +62,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     sock.init_app(app)
     live.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "admin.login_form"
+    csrf.init_app(app)
+    app.session_interface = SessionCookies()
     app.extensions["page_cache"] = PageCache(
         app.config["PAGE_CACHE_BYTES"], app.config["PAGE_FRESH_SECONDS"]
     )
@@ -55,8 +73,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(track.bp)
     app.register_blueprint(live_views.bp)
     app.register_blueprint(widget.bp)
+    app.register_blueprint(admin.bp)
+    csrf.exempt(track.bp)  # public forms without a session: the lookup rate limit guards them
+    csrf.exempt(widget.bp)
     app.register_blueprint(health.bp)
     app.cli.add_command(demo.cli)
+    app.cli.add_command(users_cli)
     filters.register(app)
     errors.register(app)
     headers.register(app)

@@ -55,6 +55,12 @@ DEFAULTS = {
     "LIVE_QUEUE_FRAMES": 16,
     "LIVE_PING_SECONDS": 25,
     "EMBED_ORIGINS": [],
+    "ADMIN_LOGIN_RATE_LIMIT": "5 per minute; 20 per hour",
+    "ADMIN_SESSION_SECONDS": 8 * 3600,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,  # the token is tied to the session, which expires on its own
+    # Pages send no Referer (Referrer-Policy: no-referrer), which the strict HTTPS check requires.
+    "WTF_CSRF_SSL_STRICT": False,
 }
 
 

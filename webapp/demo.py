@@ -8,10 +8,11 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from webapp.admin.accounts import create_user, set_password
 from webapp.demo_shop import shop_command
 from webapp.extensions import db
 from webapp.ingest import record_scans
-from webapp.models import Order, OrderItem, Shipment
+from webapp.models import AdminUser, Order, OrderItem, Shipment
 from webapp.tracking.scans import CarrierScan
 from webapp.tracking.statuses import Status
 
@@ -480,6 +481,10 @@ LIVE_ORDERS = [
 ]
 
 
+# Printed by the seed: a demo is public knowledge, so never seed it into a real database.
+DEMO_ADMIN = ("admin@lumen-leaf.example", "demo-staff-password")
+
+
 @cli.command("seed")
 @click.option("--base-url", default="http://127.0.0.1:8000", help="Where the service is served.")
 @click.option("--shop-url", default="", help="Where the demo shop is served, if it is.")
@@ -489,6 +494,7 @@ def seed_command(base_url: str, shop_url: str) -> None:
     created = sum(seed_order(row, now) for row in ORDERS)
     for row in LIVE_ORDERS:
         seed_live_order(row, now)
+    seed_demo_admin()
     db.session.commit()
     click.echo(
         f"Demo data: {created} orders created, {len(ORDERS) - created} already there, "
@@ -504,6 +510,20 @@ def seed_command(base_url: str, shop_url: str) -> None:
     click.echo(f"{first} to {last} travel live on the sandbox carrier: open one and watch it move.")
     if shop_url:
         click.echo(f"The demo shop, with the tracking widget on its page: {shop_url}/")
+    click.echo(
+        f"The staff panel: {base_url}/admin, signed in as {DEMO_ADMIN[0]} "
+        f"with the password {DEMO_ADMIN[1]}"
+    )
+
+
+def seed_demo_admin() -> None:
+    """The demo's admin account, with the printed password even if someone changed it."""
+    email, password = DEMO_ADMIN
+    user = db.session.scalar(select(AdminUser).where(AdminUser.email == email))
+    if user is None:
+        create_user(email, password, "admin")
+    else:
+        set_password(user, password)
 
 
 def seed_order(row: tuple, now: datetime) -> bool:

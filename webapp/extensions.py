@@ -3,9 +3,11 @@
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sock import Sock
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
 from htmx_flask import Htmx
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -29,3 +31,5 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 compress = Compress()
 htmx = Htmx()
 sock = Sock()
+login_manager = LoginManager()
+csrf = CSRFProtect()

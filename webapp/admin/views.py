@@ -1,0 +1,123 @@
+"""Signing staff in and out, and the pages every member of staff starts from."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from webapp.admin.accounts import authenticate, end_session, find_session, start_session
+from webapp.extensions import db, limiter, login_manager
+from webapp.models import AdminUser
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PUBLIC_ENDPOINTS = ("admin.login_form", "admin.login")
+
+
+@login_manager.user_loader
+def load_staff(token: str):
+    return find_session(token)
+
+
+@bp.before_request
+def require_sign_in():
+    """Every admin page but the sign-in form needs a signed-in member of staff."""
+    if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    return None
+
+
+@bp.after_request
+def never_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def requires(role: str):
+    """Let only staff with this role (or a higher one) through; others get a 403."""
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            if not current_user.may(role):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate
+
+
+def _login_limit() -> str:
+    return current_app.config["ADMIN_LOGIN_RATE_LIMIT"]
+
+
+def _refused(response) -> bool:
+    return response.status_code != 303
+
+
+@bp.get("/login")
+def login_form():
+    """The sign-in form."""
+    return render_template("admin/login.html", email="", next=_safe_next(), failed=False)
+
+
+@bp.post("/login")
+@limiter.limit(_login_limit, deduct_when=_refused)
+def login():
+    """Sign in with a new session: whatever session the browser had before is dropped."""
+    user = authenticate(request.form.get("email", ""), request.form.get("password", ""))
+    if user is None:
+        email = request.form.get("email", "")[:320]
+        return render_template("admin/login.html", email=email, next=_safe_next(), failed=True)
+    session.clear()
+    lifetime = timedelta(seconds=current_app.config["ADMIN_SESSION_SECONDS"])
+    staff = start_session(user, lifetime)
+    db.session.commit()
+    login_user(staff)
+    return redirect(_safe_next() or url_for("admin.home"), 303)
+
+
+@bp.post("/logout")
+def logout():
+    """End the session on the server, so a copy of its cookie opens nothing."""
+    end_session(current_user.session_token)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    return redirect(url_for("admin.login_form"), 303)
+
+
+@bp.get("")
+def home():
+    """Where staff land after signing in."""
+    return render_template("admin/home.html")
+
+
+@bp.get("/staff")
+@requires("admin")
+def staff():
+    """Every member of staff and their role."""
+    users = db.session.scalars(select(AdminUser).order_by(AdminUser.email))
+    return render_template("admin/staff.html", users=users)
+
+
+def _safe_next() -> str:
+    """Where to go after signing in: only a path of this panel, never another site."""
+    target = request.values.get("next", "")
+    if target.startswith("/admin") and "//" not in target and "\\" not in target:
+        return target
+    return ""
