@@ -1,5 +1,5 @@
 // Inside the widget's iframe: tell the shop's page (and no other origin) how tall the content
-// is, so the frame never scrolls; after a lookup, move focus to what it found.
+// is, so the frame never scrolls.
 (function () {
   "use strict";
   var parentOrigin = document.documentElement.getAttribute("data-parent-origin");
@@ -20,7 +20,4 @@
     tell({ type: "mln:ready" });
     new ResizeObserver(reportHeight).observe(document.body);
   }
-  // Only when the customer is working inside the frame: never take focus from the shop's page.
-  var arrival = document.querySelector("[data-arrival-focus]");
-  if (arrival && document.hasFocus()) arrival.focus();
 })();

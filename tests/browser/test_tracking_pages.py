@@ -32,7 +32,17 @@ def test_lookup_with_wrong_details_says_so(page, live_server):
     page.get_by_label("E-mail address or postcode").fill("someone@example.com")
     page.get_by_role("button", name="Track order").click()
     expect(page.get_by_role("alert")).to_contain_text("could not find an order")
+    expect(page.get_by_role("alert")).to_be_focused()
     screenshot(page, "lookup-not-found-desktop")
+
+
+def test_a_lookup_with_a_field_missing_puts_focus_on_that_field(page, live_server):
+    page.goto(f"{live_server.url}/track")
+    page.get_by_label("Order number").fill(SPLIT_ORDER)
+    page.get_by_role("button", name="Track order").click()
+    contact = page.get_by_label("E-mail address or postcode")
+    expect(contact).to_have_attribute("aria-invalid", "true")
+    expect(contact).to_be_focused()
 
 
 def test_split_order_shows_both_parcels_with_five_cards_each(page, live_server):
