@@ -199,6 +199,25 @@ class AdminSession(db.Model):
     user: Mapped[AdminUser] = relationship(lazy="joined")
 
 
+class AuditEntry(db.Model):
+    """Something a member of staff did, or tried: kept when the account or the order is gone."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("admin_users.id", ondelete="SET NULL"), index=True
+    )
+    actor_email: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(32))
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders.id", ondelete="SET NULL"), index=True
+    )
+    client: Mapped[str] = mapped_column(String(64), default="")
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
 def _order_of(instance) -> Order | None:
     """The order whose tracking page shows this object."""
     if isinstance(instance, Order):

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from webapp.admin.accounts import create_user
 from webapp.extensions import db
-from webapp.models import AdminSession, AdminUser
+from webapp.models import AdminSession, AdminUser, AuditEntry
 
 PASSWORD = "correct horse battery"
 
@@ -215,3 +215,27 @@ def test_demo_seed_prints_a_demo_admin_who_can_sign_in(app, client):
     line = re.search(pattern, result.output)
     assert line, result.output
     assert sign_in(client, line.group(1), line.group(2)).status_code == 303
+
+
+def test_sign_ins_refusals_and_sign_outs_are_audited(app, client, staff):
+    sign_in(client, "nobody@example.com")
+    sign_in(client, staff("agent"))
+    client.post("/admin/logout", data={"csrf_token": csrf_token(client, "/admin")})
+    with app.app_context():
+        entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        agent_id = db.session.scalar(select(AdminUser.id).where(AdminUser.role == "agent"))
+    assert [(e.action, e.actor_email, e.actor_id) for e in entries] == [
+        ("sign_in_refused", "nobody@example.com", None),
+        ("signed_in", "agent@example.com", agent_id),
+        ("signed_out", "agent@example.com", agent_id),
+    ]
+    assert all(entry.client == "127.0.0.1" for entry in entries)
+
+
+def test_the_audit_log_outlives_the_account(app, client, staff):
+    sign_in(client, staff("viewer"))
+    with app.app_context():
+        db.session.delete(db.session.scalar(select(AdminUser).where(AdminUser.role == "viewer")))
+        db.session.commit()
+        entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "signed_in"))
+        assert (entry.actor_email, entry.actor_id) == ("viewer@example.com", None)

@@ -18,6 +18,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
+from webapp.admin import audit
 from webapp.admin.accounts import authenticate, end_session, find_session, start_session
 from webapp.extensions import db, limiter, login_manager
 from webapp.models import AdminUser
@@ -79,13 +80,16 @@ def login_form():
 @limiter.limit(_login_limit, deduct_when=_refused)
 def login():
     """Sign in with a new session: whatever session the browser had before is dropped."""
-    user = authenticate(request.form.get("email", ""), request.form.get("password", ""))
+    email = request.form.get("email", "")[:320]
+    user = authenticate(email, request.form.get("password", ""))
     if user is None:
-        email = request.form.get("email", "")[:320]
+        audit.record("sign_in_refused", email)
+        db.session.commit()
         return render_template("admin/login.html", email=email, next=_safe_next(), failed=True)
     session.clear()
     lifetime = timedelta(seconds=current_app.config["ADMIN_SESSION_SECONDS"])
     staff = start_session(user, lifetime)
+    audit.record("signed_in", user.email, user.id)
     db.session.commit()
     login_user(staff)
     return redirect(_safe_next() or url_for("admin.home"), 303)
@@ -95,6 +99,7 @@ def login():
 def logout():
     """End the session on the server, so a copy of its cookie opens nothing."""
     end_session(current_user.session_token)
+    audit.record("signed_out", current_user.email, current_user.user_id)
     db.session.commit()
     logout_user()
     session.clear()
