@@ -12,7 +12,15 @@ import redis
 from sqlalchemy import make_url
 
 from tests.processes import start_sandbox, stop
-from tests.support import BASE_TIME, Sandbox, add_shipment, build_app, unavailable
+from tests.support import (
+    BASE_TIME,
+    STAFF_PASSWORD,
+    Sandbox,
+    add_shipment,
+    build_app,
+    unavailable,
+)
+from webapp.admin.accounts import create_user
 from webapp.extensions import db
 from webapp.models import Order, OrderItem
 
@@ -149,3 +157,13 @@ def sandbox_carrier_fast() -> Iterator[Sandbox]:
     process, url = start_sandbox(speed=1e9)
     yield Sandbox(url)
     stop(process)
+
+
+@pytest.fixture
+def staff(app):
+    """One member of staff per role: staff(role) is their e-mail."""
+    with app.app_context():
+        for role in ("viewer", "agent", "admin"):
+            create_user(f"{role}@example.com", STAFF_PASSWORD, role)
+        db.session.commit()
+    return lambda role: f"{role}@example.com"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -103,3 +104,16 @@ class Sandbox:
 
     def forget(self, number: str) -> None:
         requests.delete(f"{self.url}/v1/tracking/{number}", timeout=10).raise_for_status()
+
+
+STAFF_PASSWORD = "correct horse battery"
+
+
+def csrf_token(client, path="/admin/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+
+def sign_in(client, email, password=STAFF_PASSWORD, **extra):
+    data = {"email": email, "password": password, "csrf_token": csrf_token(client), **extra}
+    return client.post("/admin/login", data=data)

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 from flask import Flask
 
+from webapp.tracking.carriers import carrier
+from webapp.tracking.stages import STAGE_TITLES, Stage
 from webapp.tracking.statuses import STATUS_LABELS, Status
 from webapp.tracking.times import carrier_local, clock_text, day_text, offset_label
 
@@ -17,6 +19,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(utc_iso)
     app.add_template_filter(day)
     app.add_template_filter(status_label)
+    app.add_template_filter(stage_title)
+    app.add_template_filter(carrier_name)
 
 
 def local_clock(event) -> str:
@@ -43,3 +47,12 @@ def day(moment: datetime) -> str:
 
 def status_label(status: str) -> str:
     return STATUS_LABELS[Status(status)]
+
+
+def stage_title(stage: int) -> str:
+    return STAGE_TITLES[Stage(stage)]
+
+
+def carrier_name(slug: str) -> str:
+    """'Royal Mail' for 'royalmail'; an unknown carrier is named after its code."""
+    return carrier(slug).name

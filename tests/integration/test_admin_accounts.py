@@ -8,31 +8,11 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
+from tests.support import STAFF_PASSWORD as PASSWORD
+from tests.support import csrf_token, sign_in
 from webapp.admin.accounts import create_user
 from webapp.extensions import db
 from webapp.models import AdminSession, AdminUser, AuditEntry
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def staff(app):
-    """One member of staff per role: staff(role) is their e-mail."""
-    with app.app_context():
-        for role in ("viewer", "agent", "admin"):
-            create_user(f"{role}@example.com", PASSWORD, role)
-        db.session.commit()
-    return lambda role: f"{role}@example.com"
-
-
-def csrf_token(client, path="/admin/login") -> str:
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-
-def sign_in(client, email, password=PASSWORD, **extra):
-    data = {"email": email, "password": password, "csrf_token": csrf_token(client), **extra}
-    return client.post("/admin/login", data=data)
 
 
 def session_cookie(client) -> str | None:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from webapp.admin import audit
 from webapp.admin.accounts import authenticate, end_session, find_session, start_session
+from webapp.admin.orders import audit_trail, find_order
 from webapp.extensions import db, limiter, login_manager
 from webapp.models import AdminUser
 
@@ -110,6 +111,15 @@ def logout():
 def home():
     """Where staff land after signing in."""
     return render_template("admin/home.html")
+
+
+@bp.get("/orders/<number>")
+def order_detail(number: str):
+    """One order in full: each scan with the carrier's own code and words beside ours."""
+    order = find_order(number)
+    if order is None:
+        abort(404)
+    return render_template("admin/order.html", order=order, trail=audit_trail(order))
 
 
 @bp.get("/staff")
