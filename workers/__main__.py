@@ -42,6 +42,7 @@ def run(poller: Poller, stop: Event) -> None:
     while not stop.is_set():
         if time.monotonic() >= next_housekeeping:
             housekeeping.prune_live_events(poller.app)
+            housekeeping.prune_admin_sessions(poller.app)
             next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
         if not poller.tick(stop):
             stop.wait(poller.app.config["POLL_IDLE_SECONDS"])

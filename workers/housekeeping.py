@@ -8,7 +8,7 @@ from flask import Flask
 from sqlalchemy import delete
 
 from webapp.extensions import db
-from webapp.models import LiveEvent, utcnow
+from webapp.models import AdminSession, LiveEvent, utcnow
 
 
 def prune_live_events(app: Flask) -> int:
@@ -16,5 +16,13 @@ def prune_live_events(app: Flask) -> int:
     cutoff = utcnow() - timedelta(seconds=app.config["LIVE_EVENT_RETENTION_SECONDS"])
     with app.app_context():
         pruned = db.session.execute(delete(LiveEvent).where(LiveEvent.created_at < cutoff))
+        db.session.commit()
+    return pruned.rowcount
+
+
+def prune_admin_sessions(app: Flask) -> int:
+    """Delete staff sessions past their expiry, which no cookie can open any more."""
+    with app.app_context():
+        pruned = db.session.execute(delete(AdminSession).where(AdminSession.expires_at < utcnow()))
         db.session.commit()
     return pruned.rowcount

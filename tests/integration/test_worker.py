@@ -10,12 +10,13 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.support import BASE_TIME
+from webapp.admin.accounts import create_user
 from webapp.extensions import db
-from webapp.models import LiveEvent, Order, Shipment, TrackingEvent, utcnow
+from webapp.models import AdminSession, LiveEvent, Order, Shipment, TrackingEvent, utcnow
 from webapp.tracking.stages import Stage
 from webapp.tracking.statuses import Status
 from workers import leases
-from workers.housekeeping import prune_live_events
+from workers.housekeeping import prune_admin_sessions, prune_live_events
 from workers.poller import Poller
 
 NEVER_AGAIN = {"ORDERED": 0, "SHIPPED": 0, "IN_TRANSIT": 0, "OUT_FOR_DELIVERY": 0, "DELIVERED": 0}
@@ -282,3 +283,20 @@ def test_housekeeping_prunes_live_events_older_than_the_retention(app):
     assert prune_live_events(app) == 1
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(LiveEvent)) == 1
+
+
+def test_housekeeping_prunes_expired_staff_sessions(app):
+    with app.app_context():
+        user = create_user("ops@example.com", "correct horse battery", "viewer")
+        db.session.flush()
+        now = utcnow()
+        db.session.add_all(
+            [
+                AdminSession(id_hash="a" * 64, user_id=user.id, expires_at=now - timedelta(1)),
+                AdminSession(id_hash="b" * 64, user_id=user.id, expires_at=now + timedelta(1)),
+            ]
+        )
+        db.session.commit()
+    assert prune_admin_sessions(app) == 1
+    with app.app_context():
+        assert db.session.scalar(select(AdminSession.id_hash)) == "b" * 64

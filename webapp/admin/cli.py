@@ -23,8 +23,8 @@ def create_command(email: str, role: str) -> None:
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     try:
-        create_user(email, password, role)
+        user = create_user(email, password, role)
     except AccountError as error:
         raise click.ClickException(str(error)) from None
     db.session.commit()
-    click.echo(f"{email.strip().lower()} can now sign in as {role}.")
+    click.echo(f"{user.email} can now sign in as {role}.")
