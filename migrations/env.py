@@ -6,6 +6,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from webapp.database import described_by_models
 from webapp.models import UTCDateTime
 
 config = context.config
@@ -50,6 +51,7 @@ def run_migrations_online():
             connection=connection,
             target_metadata=target_db.metadata,
             render_item=render_item,
+            include_name=described_by_models,
             **conf_args,
         )
         with context.begin_transaction():

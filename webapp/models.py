@@ -45,6 +45,7 @@ def new_token() -> str:
 
 class Order(db.Model):
     __tablename__ = "orders"
+    __table_args__ = (Index("ix_orders_placed_at_id", "placed_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(64), unique=True)
@@ -216,6 +217,19 @@ class AuditEntry(db.Model):
     )
     client: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class Note(db.Model):
+    """A note staff left on an order, for other staff; customers never see it."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("admin_users.id", ondelete="SET NULL"))
+    author_email: Mapped[str] = mapped_column(String(320))
+    body: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 def _order_of(instance) -> Order | None:

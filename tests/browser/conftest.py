@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.browser.sites import Site
 from tests.processes import free_port, python, start_sandbox, start_web, start_worker, stop
 from tests.support import Sandbox, unavailable
+from webapp.demo import DEMO_ADMIN
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "test-results" / "screenshots"
@@ -132,6 +133,18 @@ def page(browser) -> Iterator[Page]:
     yield page
     context.close()
     assert errors == []
+
+
+@pytest.fixture
+def staff_page(page, live_server) -> Page:
+    """The desktop page, signed in to the staff panel as the demo seed's admin."""
+    email, password = DEMO_ADMIN
+    page.goto(f"{live_server.url}/admin/login")
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    return page
 
 
 def screenshot(page: Page, name: str, full_page: bool = True) -> None:

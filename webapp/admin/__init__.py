@@ -1,5 +1,12 @@
-"""The staff's face: accounts and sign-in; search, order detail and exceptions build on them."""
+"""The staff's face: sign-in, the overview, search, order detail and the actions on orders.
 
+Every page lives under the `admin` blueprint, whose guards (signed in, never cached) cover the
+blueprints nested in it.
+"""
+
+from webapp.admin import order_views
 from webapp.admin.views import bp
+
+bp.register_blueprint(order_views.bp)
 
 __all__ = ["bp"]

@@ -1,13 +1,11 @@
-"""Signing staff in and out, and the pages every member of staff starts from."""
+"""The staff panel's blueprint and its guards; signing in and out; the overview; staff."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import wraps
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     redirect,
     render_template,
@@ -19,8 +17,8 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from webapp.admin import audit
+from webapp.admin.access import requires
 from webapp.admin.accounts import authenticate, end_session, find_session, start_session
-from webapp.admin.orders import audit_trail, find_order
 from webapp.extensions import db, limiter, login_manager
 from webapp.models import AdminUser
 
@@ -46,21 +44,6 @@ def never_store(response):
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
-
-
-def requires(role: str):
-    """Let only staff with this role (or a higher one) through; others get a 403."""
-
-    def decorate(view):
-        @wraps(view)
-        def guarded(*args, **kwargs):
-            if not current_user.may(role):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return guarded
-
-    return decorate
 
 
 def _login_limit() -> str:
@@ -111,15 +94,6 @@ def logout():
 def home():
     """Where staff land after signing in."""
     return render_template("admin/home.html")
-
-
-@bp.get("/orders/<number>")
-def order_detail(number: str):
-    """One order in full: each scan with the carrier's own code and words beside ours."""
-    order = find_order(number)
-    if order is None:
-        abort(404)
-    return render_template("admin/order.html", order=order, trail=audit_trail(order))
 
 
 @bp.get("/staff")
