@@ -4,9 +4,10 @@ Every page lives under the `admin` blueprint, whose guards (signed in, never cac
 blueprints nested in it.
 """
 
-from webapp.admin import order_views
+from webapp.admin import order_views, search_views
 from webapp.admin.views import bp
 
+bp.register_blueprint(search_views.bp)
 bp.register_blueprint(order_views.bp)
 
 __all__ = ["bp"]
