@@ -89,6 +89,8 @@ class Shipment(db.Model):
     __table_args__ = (
         Index(None, "carrier", "tracking_number"),
         Index(None, "next_check_at"),
+        Index(None, "stage", "delivered_at"),  # overview: parcels travelling, recent deliveries
+        Index(None, "shipped_at", "carrier"),  # overview: parcels shipped per carrier per day
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import (
     Blueprint,
@@ -16,7 +16,7 @@ from flask import (
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
-from webapp.admin import audit
+from webapp.admin import audit, dashboard
 from webapp.admin.access import requires
 from webapp.admin.accounts import authenticate, end_session, find_session, start_session
 from webapp.extensions import db, limiter, login_manager
@@ -92,8 +92,8 @@ def logout():
 
 @bp.get("")
 def home():
-    """Where staff land after signing in."""
-    return render_template("admin/home.html")
+    """Where staff land: parcels by stage, the ones needing attention, each carrier's record."""
+    return render_template("admin/home.html", overview=dashboard.overview(datetime.now(UTC)))
 
 
 @bp.get("/staff")
