@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db
-from webapp.models import AuditEntry, Order, Shipment
+from webapp.models import AuditEntry, Note, Order, Shipment
 from webapp.track.lookup import normalise_number
+from webapp.tracking.carriers import carrier
+from webapp.tracking.statuses import STATUS_LABELS, Status
 
 
 def find_order(number: str) -> Order | None:
@@ -22,6 +26,16 @@ def find_order(number: str) -> Order | None:
     )
 
 
+def order_id(number: str) -> int | None:
+    """The id of the order with this number, in one indexed read."""
+    return db.session.scalar(select(Order.id).where(Order.number == normalise_number(number)))
+
+
+def find_shipment(order: Order, shipment_id: int) -> Shipment | None:
+    """The order's parcel with this id; another order's parcel is not found."""
+    return next((shipment for shipment in order.shipments if shipment.id == shipment_id), None)
+
+
 def audit_trail(order: Order) -> list[AuditEntry]:
     """What staff did to the order, newest first."""
     return db.session.scalars(
@@ -29,3 +43,67 @@ def audit_trail(order: Order) -> list[AuditEntry]:
         .where(AuditEntry.order_id == order.id)
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     ).all()
+
+
+def notes(order: Order) -> list[Note]:
+    """The notes staff left on the order, newest first."""
+    return db.session.scalars(
+        select(Note)
+        .where(Note.order_id == order.id)
+        .order_by(Note.created_at.desc(), Note.id.desc())
+    ).all()
+
+
+@dataclass(frozen=True)
+class TrailLine:
+    """An audit entry and, in words, what it changed."""
+
+    entry: AuditEntry
+    summary: str
+
+
+def staff_view(order: Order) -> dict:
+    """What the order's staff page shows besides the order: the same for a load and a push."""
+    lines = [TrailLine(entry, summary(entry)) for entry in audit_trail(order)]
+    overrides = {
+        line.entry.detail.get("event"): line
+        for line in lines
+        if line.entry.action == "status_overridden"
+    }
+    return {"order": order, "trail": lines, "overrides": overrides}
+
+
+def summary(entry: AuditEntry) -> str:
+    """'Set to Delivered: left with the neighbour', for the entry's action; '' if nothing to add."""
+    detail = entry.detail or {}
+    if entry.action == "note_added":
+        return detail.get("text", "")
+    if entry.action == "check_requested":
+        return f"{detail.get('tracking_number', 'A parcel')} is checked with the carrier at once."
+    if entry.action == "status_overridden":
+        return _override_summary(detail)
+    if entry.action == "shipment_corrected":
+        return _correction_summary(detail)
+    if entry.action == "link_rotated":
+        return "The tracking links sent so far stopped working."
+    return ""
+
+
+def _override_summary(detail: dict) -> str:
+    label = STATUS_LABELS.get(Status(detail.get("status", Status.UNKNOWN)), "")
+    if detail.get("exception_reason"):
+        label += f" ({detail['exception_reason']})"
+    return f"{detail.get('tracking_number', '')} set to {label}. Reason: {detail.get('reason', '')}"
+
+
+def _correction_summary(detail: dict) -> str:
+    old, new = detail.get("old", {}), detail.get("new", {})
+    removed = detail.get("scans_removed", 0)
+    return (
+        f"{_parcel(old)} corrected to {_parcel(new)}; "
+        f"{removed} scan{'' if removed == 1 else 's'} of the old number removed."
+    )
+
+
+def _parcel(fields: dict) -> str:
+    return f"{carrier(fields.get('carrier', '')).name} {fields.get('tracking_number', '')}"
