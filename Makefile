@@ -71,6 +71,8 @@ bench: $(VENV)/.test chromium
 	$(BIN)/python -m bench.fanout
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.widget_weight
+	$(BIN)/python -m bench.order_loader
+	$(BIN)/python -m bench.admin_search
 
 # Chromium for the browser tests: the system's, else Debian's package.
 chromium:

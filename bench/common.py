@@ -72,16 +72,17 @@ def postgres_available() -> str | None:
 
 
 @contextmanager
-def postgres_database() -> Iterator[str]:
-    """A fresh database mln_bench_<random>, dropped on the way out."""
+def postgres_database(keep: bool = False) -> Iterator[str]:
+    """A fresh database mln_bench_<random>, dropped on the way out unless kept."""
     name = f"mln_bench_{secrets.token_hex(4)}"
     with _admin() as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
         yield make_url(POSTGRES_SERVER).set(database=name).render_as_string(hide_password=False)
     finally:
-        with _admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not keep:
+            with _admin() as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def databases() -> Iterator[tuple[str, str]]:
