@@ -177,7 +177,7 @@ def test_users_create_reads_the_password_from_standard_input(app, client):
 @pytest.mark.parametrize(
     ("args", "password", "message"),
     [
-        (["viewer@example.com"], PASSWORD, "has an account already"),
+        (["viewer@example.com"], PASSWORD, "there is an account for viewer@example.com"),
         (["new@example.com"], "short", "at least 12 characters"),
         (["not-an-email"], PASSWORD, "not an e-mail address"),
         (["new@example.com", "--role", "owner"], PASSWORD, "Invalid value for '--role'"),

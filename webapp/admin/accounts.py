@@ -58,7 +58,7 @@ def create_user(email: str, password: str, role: str) -> AdminUser:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
     if db.session.scalar(select(AdminUser.id).where(AdminUser.email == email)):
-        raise AccountError(f"{email} has an account already")
+        raise AccountError(f"there is an account for {email} already")
     user = AdminUser(email=email, password_hash=_hasher.hash(password), role=role)
     db.session.add(user)
     return user
@@ -68,14 +68,19 @@ def set_password(user: AdminUser, password: str) -> None:
     user.password_hash = _hasher.hash(password)
 
 
-def authenticate(email: str, password: str) -> AdminUser | None:
-    """The active user with this e-mail and password; an unknown e-mail costs the same work."""
-    user = db.session.scalar(select(AdminUser).where(AdminUser.email == normalise_email(email)))
+def password_matches(user: AdminUser | None, password: str) -> bool:
+    """Whether this is the user's password; without a user it costs the same and is False."""
     try:
         _hasher.verify(user.password_hash if user else _UNKNOWN_USER_HASH, password)
     except (VerificationError, InvalidHashError):
-        return None
-    if user is None or not user.active:
+        return False
+    return user is not None
+
+
+def authenticate(email: str, password: str) -> AdminUser | None:
+    """The active user with this e-mail and password; an unknown e-mail costs the same work."""
+    user = db.session.scalar(select(AdminUser).where(AdminUser.email == normalise_email(email)))
+    if not password_matches(user, password) or not user.active:
         return None
     if _hasher.check_needs_rehash(user.password_hash):
         set_password(user, password)
@@ -86,14 +91,15 @@ def start_session(user: AdminUser, lifetime: timedelta) -> Staff:
     """A new session for this user (never one that existed before sign-in); the caller commits."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    db.session.add(AdminSession(id_hash=_digest(token), user=user, expires_at=now + lifetime))
+    stored = AdminSession(id_hash=session_digest(token), user=user, expires_at=now + lifetime)
+    db.session.add(stored)
     user.last_login_at = now
     return Staff(user.id, user.email, user.role, token)
 
 
 def find_session(token: str) -> Staff | None:
     """The signed-in staff member behind a session token, while it lasts and they are active."""
-    session = db.session.get(AdminSession, _digest(token))
+    session = db.session.get(AdminSession, session_digest(token))
     if session is None or session.expires_at <= utcnow() or not session.user.active:
         return None
     return Staff(session.user.id, session.user.email, session.user.role, token)
@@ -101,8 +107,9 @@ def find_session(token: str) -> Staff | None:
 
 def end_session(token: str) -> None:
     """Forget the session, so its cookie opens nothing any more; the caller commits."""
-    db.session.execute(delete(AdminSession).where(AdminSession.id_hash == _digest(token)))
+    db.session.execute(delete(AdminSession).where(AdminSession.id_hash == session_digest(token)))
 
 
-def _digest(token: str) -> str:
+def session_digest(token: str) -> str:
+    """How a session token is stored: only its hash, so the table opens nothing."""
     return hashlib.sha256(token.encode()).hexdigest()

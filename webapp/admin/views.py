@@ -1,4 +1,4 @@
-"""The staff panel's blueprint and its guards; signing in and out; the overview; staff."""
+"""The staff panel's blueprint and its guards; signing in and out; the overview."""
 
 from __future__ import annotations
 
@@ -14,13 +14,12 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import select
 
 from webapp.admin import audit, dashboard
-from webapp.admin.access import requires
 from webapp.admin.accounts import authenticate, end_session, find_session, start_session
 from webapp.extensions import db, limiter, login_manager
-from webapp.models import AdminUser
+from webapp.widget.options import LAYOUTS, EmbedOptions
+from webapp.widget.snippet import embed_snippet
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PUBLIC_ENDPOINTS = ("admin.login_form", "admin.login")
@@ -96,12 +95,18 @@ def home():
     return render_template("admin/home.html", overview=dashboard.overview(datetime.now(UTC)))
 
 
-@bp.get("/staff")
-@requires("admin")
-def staff():
-    """Every member of staff and their role."""
-    users = db.session.scalars(select(AdminUser).order_by(AdminUser.email))
-    return render_template("admin/staff.html", users=users)
+@bp.get("/widget")
+def widget():
+    """The snippet a shop pastes into its pages, built from the options chosen here."""
+    options = EmbedOptions.parse(request.args, [])
+    snippet = embed_snippet(url_for("widget.script", _external=True), options)
+    return render_template(
+        "admin/widget.html",
+        options=options,
+        snippet=snippet,
+        layouts=LAYOUTS,
+        origins=current_app.config["EMBED_ORIGINS"],
+    )
 
 
 def _safe_next() -> str:
