@@ -91,10 +91,11 @@ class Shipment(db.Model):
         Index(None, "next_check_at"),
         Index(None, "stage", "delivered_at"),  # overview: parcels travelling, recent deliveries
         Index(None, "shipped_at", "carrier"),  # overview: parcels shipped per carrier per day
+        Index(None, "order_id", "stage"),  # an order's parcels; search's stage filter, index-only
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     carrier: Mapped[str] = mapped_column(String(32))
     tracking_number: Mapped[str] = mapped_column(String(64))
     service: Mapped[str | None] = mapped_column(String(100))

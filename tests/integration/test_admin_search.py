@@ -184,6 +184,63 @@ def test_the_count_stops_at_its_cap(app):
         assert len(results.orders) == 4
 
 
+@pytest.fixture
+def many_smiths(app):
+    """Nine Smiths placed a day apart, every third one's parcel delivered; one Jones; the
+    numbers' ids run against their days, so any order but placed_at's would show."""
+    with app.app_context():
+        for index in range(9):
+            delivered = index % 3 == 0
+            journey = [(Status.DELIVERED, 2)] if delivered else [(Status.IN_TRANSIT, 1)]
+            _order(f"SM-{index}", "Jo Smith", days=8 - index, parcels=[{"journey": journey}])
+        _order("JO-1", "Al Jones", days=20, parcels=[{"journey": []}])
+        db.session.commit()
+    return app
+
+
+@pytest.mark.parametrize("text", ["smith", "Sm"], ids=["indexed", "too-short-to-index"])
+@pytest.mark.parametrize("cap", [100, 3], ids=["all-found", "past-the-cap"])
+def test_text_past_the_count_cap_still_pages_newest_first(many_smiths, text, cap):
+    """Past the cap the database tests the text order by order: the same pages, a capped count."""
+    with many_smiths.app_context():
+        pages, search = [], OrderSearch.from_args({"q": text})
+        while search:
+            results = search_orders(search, page_size=4, count_cap=cap)
+            pages.append([order.number for order in results.orders])
+            search = results.older
+        newest_first = [f"SM-{index}" for index in range(9)]
+        assert pages == [newest_first[:4], newest_first[4:8], newest_first[8:]]
+        back = search_orders(results.newer, page_size=4, count_cap=cap)
+        assert [order.number for order in back.orders] == pages[1]
+        first = search_orders(OrderSearch.from_args({"q": text}), page_size=4, count_cap=cap)
+        assert (first.count, first.count_capped) == ((3, True) if cap == 3 else (9, False))
+        oldest = search_orders(
+            OrderSearch.from_args({"q": text, "sort": "oldest"}), page_size=2, count_cap=cap
+        )
+        assert [order.number for order in oldest.orders] == ["SM-8", "SM-7"]
+        after = search_orders(oldest.older, page_size=2, count_cap=cap)
+        assert [order.number for order in after.orders] == ["SM-6", "SM-5"]
+
+
+@pytest.mark.parametrize("cap", [100, 3], ids=["all-found", "past-the-cap"])
+def test_filters_narrow_text_past_the_count_cap(many_smiths, cap):
+    with many_smiths.app_context():
+        args = {"q": "smith", "stage": "delivered"}
+        results = search_orders(OrderSearch.from_args(args), page_size=2, count_cap=cap)
+        assert [order.number for order in results.orders] == ["SM-0", "SM-3"]
+        assert (results.count, results.count_capped) == (3, False)
+        older = search_orders(results.older, page_size=2, count_cap=cap)
+        assert [order.number for order in older.orders] == ["SM-6"]
+
+
+def test_text_found_on_a_parcel_and_the_order_counts_the_order_once(app):
+    with app.app_context():
+        _order("LL-77", "Anna Seven", parcels=[{"journey": [], "number": "RB770000077GB"}])
+        db.session.commit()
+        results = search_orders(OrderSearch.from_args({"q": "77"}))
+        assert ([order.number for order in results.orders], results.count) == (["LL-77"], 1)
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

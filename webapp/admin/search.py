@@ -3,6 +3,12 @@
 The text part uses the search structures of migration 0006: pg_trgm GIN indexes on PostgreSQL, an
 FTS5 trigram table on SQLite. Both take the typed text literally: `%`, `_`, quotes and backslashes
 are characters to find, never syntax.
+
+A text search first asks the index for at most COUNT_CAP + 1 matches (filters applied). When that
+is all of them, they are counted and sorted here and only the page's orders are read. When there
+are more, the text is common: the count says "more than", and the page comes from walking the
+orders newest (or oldest) first, testing each, which reaches fifty matches soon. Either way the
+work is bounded by the cap, not by the number of orders.
 """
 
 from __future__ import annotations
@@ -12,8 +18,19 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, column, exists, func, literal_column, or_, select, table, union
-from sqlalchemy.orm import selectinload
+from sqlalchemy import (
+    String,
+    and_,
+    column,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    table,
+    type_coerce,
+)
+from sqlalchemy.orm import aliased, selectinload
 
 from webapp.extensions import db
 from webapp.models import Order, Shipment
@@ -22,7 +39,7 @@ from webapp.tracking.stages import Stage
 from webapp.tracking.statuses import Status
 
 PAGE_SIZE = 50
-COUNT_CAP = 10_000
+COUNT_CAP = 2_000  # past this, staff narrow the search; counting on costs more
 MAX_TEXT = 100
 TRIGRAM = 3  # the shortest text the trigram indexes can look up; shorter texts scan
 SORTS = ("newest", "oldest")
@@ -32,6 +49,9 @@ EXCEPTION_STATUSES = (Status.EXCEPTION, Status.FAILED_ATTEMPT, Status.RETURNED_T
 _order_search = table("order_search", column("rowid"))
 #: The fields one box searches, as PostgreSQL's trigram index over them spells it (migration 0006).
 ORDER_TEXT = literal_column("(number || ' ' || email || ' ' || name || ' ' || postcode)")
+#: placed_at as the driver gives it, to sort by without converting each row: a datetime from
+#: PostgreSQL, the stored ISO text from SQLite (which sorts as the time does).
+PLACED_AT_KEY = type_coerce(Order.placed_at, String())
 
 
 class SearchError(ValueError):
@@ -117,19 +137,22 @@ def search_orders(
     search: OrderSearch, page_size: int = PAGE_SIZE, count_cap: int = COUNT_CAP
 ) -> Results:
     """One page of the orders matching the search, in its order, with the total (capped)."""
-    matching = _matching(search)
-    count = db.session.scalar(
-        select(func.count()).select_from(matching.limit(count_cap + 1).subquery())
-    )
     backwards = search.before is not None
     cursor = search.before if backwards else search.after
     newest_first = (search.sort == "newest") != backwards
-    page = matching.where(_beyond(cursor, newest_first)) if cursor else matching
-    rows = db.session.scalars(
-        page.order_by(*_ordering(newest_first))
-        .limit(page_size + 1)
-        .options(selectinload(Order.shipments))
-    ).all()
+    found = _text_matches(search, count_cap) if search.text else None
+    if found is not None:
+        count = len(found)
+        rows = _page_of_found(found, cursor, newest_first, page_size + 1)
+    else:
+        matching = _matching(search, _text_filter(search.text) if search.text else None)
+        count = count_cap + 1 if search.text else _count(matching, count_cap)
+        page = matching.where(_beyond(cursor, newest_first)) if cursor else matching
+        rows = db.session.scalars(
+            page.order_by(*_ordering(newest_first))
+            .limit(page_size + 1)
+            .options(selectinload(Order.shipments))
+        ).all()
     more = len(rows) > page_size
     rows = rows[:page_size]
     if backwards:
@@ -156,38 +179,115 @@ def every_match(search: OrderSearch, batch: int = 1000) -> Iterator[Order]:
         db.session.expunge_all()  # keep memory flat however many orders match
 
 
-def _matching(search: OrderSearch):
+def _matching(search: OrderSearch, text_condition=None):
     """SELECT of the matching orders, unordered."""
-    query = select(Order)
-    if search.text:
-        query = query.where(_text_condition(search.text))
+    query = select(Order).where(*_filters(search))
+    return query if text_condition is None else query.where(text_condition)
+
+
+def _filters(search: OrderSearch) -> list:
+    """The conditions other than the text: on the parcels, and on when the order was placed."""
+    conditions = []
     if (parcel := _parcel_conditions(search)) is not None:
-        query = query.where(parcel)
+        conditions.append(parcel)
     if search.placed_from:
-        query = query.where(Order.placed_at >= _midnight(search.placed_from))
+        conditions.append(Order.placed_at >= _midnight(search.placed_from))
     if search.placed_to:
-        query = query.where(Order.placed_at < _midnight(search.placed_to + timedelta(days=1)))
-    return query
+        conditions.append(Order.placed_at < _midnight(search.placed_to + timedelta(days=1)))
+    return conditions
 
 
-def _text_condition(text: str):
-    """Orders with the text in a number, e-mail, name, postcode or tracking number, any case."""
-    number = text.lstrip("#").strip() or text
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "sqlite" and len(number) >= TRIGRAM:
-        phrase = '"' + number.replace('"', '""') + '"'
-        fts_match = literal_column("order_search").op("MATCH")(phrase)
-        return Order.id.in_(select(_order_search.c.rowid).where(fts_match))
-    pattern = "%" + re.sub(r"([\\%_])", r"\\\1", number) + "%"
-    ids = union(
-        select(Order.id).where(ORDER_TEXT.ilike(pattern, escape="\\")),
-        select(Shipment.order_id).where(Shipment.tracking_number.ilike(pattern, escape="\\")),
+def _count(matching, cap: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(matching.limit(cap + 1).subquery()))
+
+
+def _text_matches(search: OrderSearch, cap: int) -> dict[int, object] | None:
+    """When the search finds at most `cap` orders, each one's id and placed_at key; else None.
+
+    Each query stops after cap + 1 rows, so a common name costs what a rare one does, whatever
+    the number of orders.
+    """
+    found = {}
+    for source in _text_sources(_needle(search.text)):
+        rows = db.session.execute(source.where(*_filters(search)).limit(cap + 1)).all()
+        found.update(rows)
+        if len(rows) > cap or len(found) > cap:
+            return None
+    return found
+
+
+def _page_of_found(
+    found: dict[int, object], cursor: int | None, newest_first: bool, size: int
+) -> list[Order]:
+    """Up to `size` of the found orders beyond the cursor, in the page's order: sorted here, as
+    the database would, so that it reads only the orders shown."""
+    keys = sorted(((placed_at, id_) for id_, placed_at in found.items()), reverse=newest_first)
+    if cursor is not None:
+        placed_at = found.get(cursor) or db.session.scalar(
+            select(PLACED_AT_KEY).where(Order.id == cursor)
+        )
+        mark = (placed_at, cursor)
+        keys = [key for key in keys if placed_at and (key < mark) == newest_first and key != mark]
+    ids = [id_ for _, id_ in keys[:size]]
+    orders = db.session.scalars(
+        select(Order).where(Order.id.in_(ids)).options(selectinload(Order.shipments))
     )
-    if dialect == "postgresql":
-        # An array, not IN: trigram estimates for short text are wild, and a guess of thousands
-        # of matches turns the plan into a scan of every order.
-        return Order.id == func.any(func.array(ids.scalar_subquery()))
-    return Order.id.in_(ids)
+    by_id = {order.id: order for order in orders}
+    return [by_id[id_] for id_ in ids if id_ in by_id]
+
+
+def _text_filter(text: str):
+    """The text as a test the database makes on each order as it walks them in the page's order:
+    for text so common that the newest matches come soon, and fetching them all would not."""
+    needle = _needle(text)
+    if _uses_fts(needle):
+        # "+ 0": keep SQLite from fetching every match by id and sorting them; it walks
+        # ix_orders_placed_at_id instead and looks each order up in the list of matches.
+        return (Order.id + 0).in_(select(_order_search.c.rowid).where(_fts_match(needle)))
+    pattern = _like_pattern(needle)
+    return or_(
+        ORDER_TEXT.ilike(pattern, escape="\\"),
+        Order.id.in_(
+            select(Shipment.order_id).where(Shipment.tracking_number.ilike(pattern, escape="\\"))
+        ),
+    )
+
+
+def _text_sources(needle: str) -> list:
+    """SELECTs of (id, placed_at) of the orders with the text in a number, e-mail, name, postcode
+    or tracking number, any case; an order may come twice. Filters join them as conditions."""
+    if _uses_fts(needle):
+        return [
+            select(Order.id, PLACED_AT_KEY)
+            .join(_order_search, _order_search.c.rowid == Order.id)
+            .where(_fts_match(needle))
+        ]
+    pattern = _like_pattern(needle)
+    parcel = aliased(Shipment)  # the filters' EXISTS on Shipment must not correlate with it
+    return [
+        select(Order.id, PLACED_AT_KEY).where(ORDER_TEXT.ilike(pattern, escape="\\")),
+        select(Order.id, PLACED_AT_KEY)
+        .join(parcel, parcel.order_id == Order.id)
+        .where(parcel.tracking_number.ilike(pattern, escape="\\")),
+    ]
+
+
+def _needle(text: str) -> str:
+    """What to look for: an order number typed as '#LL-1234' is LL-1234."""
+    return text.lstrip("#").strip() or text
+
+
+def _uses_fts(needle: str) -> bool:
+    return db.session.get_bind().dialect.name == "sqlite" and len(needle) >= TRIGRAM
+
+
+def _fts_match(needle: str):
+    phrase = '"' + needle.replace('"', '""') + '"'
+    return literal_column("order_search").op("MATCH")(phrase)
+
+
+def _like_pattern(needle: str) -> str:
+    return "%" + re.sub(r"([\\%_])", r"\\\1", needle) + "%"
 
 
 def _parcel_conditions(search: OrderSearch):
