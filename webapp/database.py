@@ -45,8 +45,13 @@ def begin_immediately(engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-#: Search structures that only the migrations describe (see migration 0006), by name prefix.
-SEARCH_STRUCTURES = ("order_search", "ix_orders_search_trgm", "ix_shipments_tracking_number_trgm")
+#: Search structures that only the migrations describe (migrations 0006 and 0009), by name prefix.
+SEARCH_STRUCTURES = (
+    "order_search",
+    "search_text",
+    "ix_orders_search_",
+    "ix_shipments_tracking_number_trgm",
+)
 
 
 def described_by_models(name: str | None, type_: str, _parent_names) -> bool:

@@ -47,8 +47,9 @@ FILTER_ARGS = ("stage", "status", "carrier", "exceptions", "stalled", "placed_fr
 EXCEPTION_STATUSES = (Status.EXCEPTION, Status.FAILED_ATTEMPT, Status.RETURNED_TO_SENDER)
 
 _order_search = table("order_search", column("rowid"))
-#: The fields one box searches, as PostgreSQL's trigram index over them spells it (migration 0006).
-ORDER_TEXT = literal_column("(number || ' ' || email || ' ' || name || ' ' || postcode)")
+#: The fields one box searches, joined and lower-cased (migration 0009; trigram-indexed on
+#: PostgreSQL). Test it with LIKE and a lower-cased pattern: it costs ILIKE's quarter.
+SEARCH_TEXT = literal_column("orders.search_text")
 #: placed_at as the driver gives it, to sort by without converting each row: a datetime from
 #: PostgreSQL, the stored ISO text from SQLite (which sorts as the time does).
 PLACED_AT_KEY = type_coerce(Order.placed_at, String())
@@ -246,7 +247,7 @@ def _text_filter(text: str):
         return (Order.id + 0).in_(select(_order_search.c.rowid).where(_fts_match(needle)))
     pattern = _like_pattern(needle)
     return or_(
-        ORDER_TEXT.ilike(pattern, escape="\\"),
+        SEARCH_TEXT.like(func.lower(pattern), escape="\\"),
         Order.id.in_(
             select(Shipment.order_id).where(Shipment.tracking_number.ilike(pattern, escape="\\"))
         ),
@@ -265,7 +266,7 @@ def _text_sources(needle: str) -> list:
     pattern = _like_pattern(needle)
     parcel = aliased(Shipment)  # the filters' EXISTS on Shipment must not correlate with it
     return [
-        select(Order.id, PLACED_AT_KEY).where(ORDER_TEXT.ilike(pattern, escape="\\")),
+        select(Order.id, PLACED_AT_KEY).where(SEARCH_TEXT.like(func.lower(pattern), escape="\\")),
         select(Order.id, PLACED_AT_KEY)
         .join(parcel, parcel.order_id == Order.id)
         .where(parcel.tracking_number.ilike(pattern, escape="\\")),
