@@ -39,7 +39,7 @@ from webapp.tracking.stages import Stage
 from webapp.tracking.statuses import Status
 
 PAGE_SIZE = 50
-COUNT_CAP = 2_000  # past this, staff narrow the search; counting on costs more
+COUNT_CAP = 1_000  # past this, staff narrow the search; counting on costs more
 MAX_TEXT = 100
 TRIGRAM = 3  # the shortest text the trigram indexes can look up; shorter texts scan
 SORTS = ("newest", "oldest")
