@@ -146,6 +146,14 @@ def test_the_staff_order_page_at_desktop_and_phone_width(staff_page, live_server
     screenshot(staff_page, "admin-order-phone")
 
 
+def test_a_split_demo_order_as_staff_see_it(staff_page, live_server):
+    """The demo's split order: both parcels, each scan with the carrier's code and words."""
+    open_order(staff_page, live_server, "LL-10238")
+    expect(staff_page.locator(".shipment-panel")).to_have_count(2)
+    expect(staff_page.locator(".scan-table").first).to_contain_text("Delivered")
+    screenshot(staff_page, f"admin-order-split-desktop-{live_server.database}")
+
+
 def _fits(page: Page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= innerWidth")
 
