@@ -172,6 +172,14 @@ def test_a_change_that_changes_nothing_is_refused_beside_its_member(
     assert not audit_entries(app, "staff_role_changed")
 
 
+@pytest.mark.parametrize("choice", ["", "maybe"])
+def test_access_is_changed_only_when_asked_plainly(app, admin, choice):
+    agent = member_id(app, "agent@example.com")
+    assert post(admin, f"/admin/staff/{agent}/access", active=choice).status_code == 400
+    with app.app_context():
+        assert db.session.get(AdminUser, agent).active is True
+
+
 def test_an_unknown_member_is_not_found(admin):
     assert post(admin, "/admin/staff/999999/role", role="agent").status_code == 404
 

@@ -47,7 +47,10 @@ def change_role(user_id: int):
 def set_access(user_id: int):
     """Disable an account, ending its sessions at once, or enable it again."""
     user = _member(user_id)
-    active = request.form.get("active") == "yes"
+    choice = request.form.get("active")
+    if choice not in ("yes", "no"):
+        abort(400)
+    active = choice == "yes"
     staff.set_access(current_user, user, active)
     return _done(f"{user.email} {'can sign in again' if active else 'is signed out and disabled'}.")
 
