@@ -233,6 +233,13 @@ def test_filters_narrow_text_past_the_count_cap(many_smiths, cap):
         assert [order.number for order in older.orders] == ["SM-6"]
 
 
+@pytest.mark.parametrize("cap", [100, 3], ids=["all-found", "past-the-cap"])
+def test_a_page_after_an_order_that_is_gone_is_empty(many_smiths, cap):
+    with many_smiths.app_context():
+        gone = OrderSearch.from_args({"q": "smith", "after": "999999"})
+        assert search_orders(gone, page_size=4, count_cap=cap).orders == []
+
+
 def test_text_found_on_a_parcel_and_the_order_counts_the_order_once(app):
     with app.app_context():
         _order("LL-77", "Anna Seven", parcels=[{"journey": [], "number": "RB770000077GB"}])

@@ -224,17 +224,26 @@ def _page_of_found(
     the database would, so that it reads only the orders shown."""
     keys = sorted(((placed_at, id_) for id_, placed_at in found.items()), reverse=newest_first)
     if cursor is not None:
-        placed_at = found.get(cursor) or db.session.scalar(
-            select(PLACED_AT_KEY).where(Order.id == cursor)
-        )
-        mark = (placed_at, cursor)
-        keys = [key for key in keys if placed_at and (key < mark) == newest_first and key != mark]
+        keys = _beyond_key(keys, found, cursor, newest_first)
     ids = [id_ for _, id_ in keys[:size]]
     orders = db.session.scalars(
         select(Order).where(Order.id.in_(ids)).options(selectinload(Order.shipments))
     )
     by_id = {order.id: order for order in orders}
     return [by_id[id_] for id_ in ids if id_ in by_id]
+
+
+def _beyond_key(keys: list, found: dict[int, object], cursor: int, newest_first: bool) -> list:
+    """The sorted keys after the cursor's order in this direction; none if it is gone."""
+    placed_at = found.get(cursor) or db.session.scalar(
+        select(PLACED_AT_KEY).where(Order.id == cursor)
+    )
+    if placed_at is None:
+        return []
+    mark = (placed_at, cursor)
+    if newest_first:
+        return [key for key in keys if key < mark]
+    return [key for key in keys if key > mark]
 
 
 def _text_filter(text: str):
@@ -247,10 +256,8 @@ def _text_filter(text: str):
         return (Order.id + 0).in_(select(_order_search.c.rowid).where(_fts_match(needle)))
     pattern = _like_pattern(needle)
     return or_(
-        SEARCH_TEXT.like(func.lower(pattern), escape="\\"),
-        Order.id.in_(
-            select(Shipment.order_id).where(Shipment.tracking_number.ilike(pattern, escape="\\"))
-        ),
+        _in_order_text(pattern),
+        Order.id.in_(select(Shipment.order_id).where(_in_tracking_number(Shipment, pattern))),
     )
 
 
@@ -266,11 +273,19 @@ def _text_sources(needle: str) -> list:
     pattern = _like_pattern(needle)
     parcel = aliased(Shipment)  # the filters' EXISTS on Shipment must not correlate with it
     return [
-        select(Order.id, PLACED_AT_KEY).where(SEARCH_TEXT.like(func.lower(pattern), escape="\\")),
+        select(Order.id, PLACED_AT_KEY).where(_in_order_text(pattern)),
         select(Order.id, PLACED_AT_KEY)
         .join(parcel, parcel.order_id == Order.id)
-        .where(parcel.tracking_number.ilike(pattern, escape="\\")),
+        .where(_in_tracking_number(parcel, pattern)),
     ]
+
+
+def _in_order_text(pattern: str):
+    return SEARCH_TEXT.like(func.lower(pattern), escape="\\")
+
+
+def _in_tracking_number(parcel, pattern: str):
+    return parcel.tracking_number.ilike(pattern, escape="\\")
 
 
 def _needle(text: str) -> str:
