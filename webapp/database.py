@@ -45,10 +45,12 @@ def begin_immediately(engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-#: Search structures that only the migrations describe (migrations 0006 and 0009), by name prefix.
+#: Search structures that only the migrations describe (migrations 0006, 0009 and 0010), by name
+#: prefix.
 SEARCH_STRUCTURES = (
     "order_search",
     "search_text",
+    "parcel_stages",
     "ix_orders_search_",
     "ix_shipments_tracking_number_trgm",
 )

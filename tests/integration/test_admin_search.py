@@ -10,6 +10,7 @@ from tests.support import BASE_TIME, add_shipment, sign_in
 from webapp.admin.search import OrderSearch, SearchError, search_orders
 from webapp.extensions import db
 from webapp.models import Order, Shipment
+from webapp.tracking.stages import Stage
 from webapp.tracking.statuses import Status
 
 
@@ -76,6 +77,7 @@ def shop(app):
         ("777000", ["LL-2"]),
         ("m13 9", ["LL-3"]),
         ("sw", ["LL-2"]),
+        ("jd", []),  # two letters of a tracking number are in thousands of them
         ("nobody", []),
     ],
 )
@@ -145,6 +147,25 @@ def test_the_index_follows_every_change(shop):
 def test_filters_apply_to_one_parcel_of_the_order(shop, filters, expected):
     with shop.app_context():
         assert _numbers(**filters) == expected
+
+
+def test_the_stage_filter_follows_every_change_to_the_parcels(shop):
+    with shop.app_context():
+        ll1, ll2, ll4 = (
+            db.session.scalar(db.select(Order).where(Order.number == number))
+            for number in ("LL-1", "LL-2", "LL-4")
+        )
+        add_shipment(ll4, [(Status.IN_TRANSIT, 1)])
+        moving, delivered = ll2.shipments
+        delivered.order_id = ll1.id
+        db.session.delete(moving)
+        ll1.shipments[0].stage = Stage.OUT_FOR_DELIVERY
+        db.session.commit()
+        assert _numbers(stage="ordered") == ["LL-3", "LL-2"]
+        assert _numbers(stage="in-transit") == ["LL-4"]
+        assert _numbers(stage="out-for-delivery") == ["LL-1"]
+        assert _numbers(stage="delivered") == ["LL-1"]
+        assert _numbers("lovelace", stage="delivered", carrier="dhl") == []
 
 
 def test_stalled_filter(shop):

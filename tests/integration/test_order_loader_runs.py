@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bench.order_loader import load, order_fields, shipment_fields
 from webapp.admin.search import OrderSearch, search_orders
@@ -13,6 +13,10 @@ from webapp.models import Order, Shipment
 from webapp.tracking.stages import Stage
 
 NOW = datetime(2026, 11, 2, 12, tzinfo=UTC)
+MISCOUNTED_STAGES = """
+    SELECT count(*) FROM orders WHERE parcel_stages <>
+    coalesce((SELECT sum(DISTINCT 1 << stage) FROM shipments WHERE order_id = orders.id), 1)
+"""
 
 
 def load_alone(app, database_url, orders, **options):
@@ -45,6 +49,7 @@ def test_loaded_orders_are_what_the_generators_say_and_searchable(app, database_
             )
         )
         assert [o.id for o in tracked.orders] == [i]
+        assert db.session.scalar(text(MISCOUNTED_STAGES)) == 0
 
 
 def test_a_new_order_after_a_load_gets_the_next_free_id(app, database_url):

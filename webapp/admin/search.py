@@ -41,7 +41,7 @@ from webapp.tracking.statuses import Status
 PAGE_SIZE = 50
 COUNT_CAP = 1_000  # past this, staff narrow the search; counting on costs more
 MAX_TEXT = 100
-TRIGRAM = 3  # the shortest text the trigram indexes can look up; shorter texts scan
+TRIGRAM = 3  # the shortest text the trigram indexes look up; shorter text scans the orders only
 SORTS = ("newest", "oldest")
 FILTER_ARGS = ("stage", "status", "carrier", "exceptions", "stalled", "placed_from", "placed_to")
 EXCEPTION_STATUSES = (Status.EXCEPTION, Status.FAILED_ATTEMPT, Status.RETURNED_TO_SENDER)
@@ -50,6 +50,9 @@ _order_search = table("order_search", column("rowid"))
 #: The fields one box searches, joined and lower-cased (migration 0009; trigram-indexed on
 #: PostgreSQL). Test it with LIKE and a lower-cased pattern: it costs ILIKE's quarter.
 SEARCH_TEXT = literal_column("orders.search_text")
+#: One bit (1 << stage) per stage that one of the order's parcels is at, the Ordered bit while it
+#: has none (migration 0010; kept by triggers): the stage filter without visiting the parcels.
+PARCEL_STAGES = literal_column("orders.parcel_stages")
 #: placed_at as the driver gives it, to sort by without converting each row: a datetime from
 #: PostgreSQL, the stored ISO text from SQLite (which sorts as the time does).
 PLACED_AT_KEY = type_coerce(Order.placed_at, String())
@@ -255,6 +258,8 @@ def _text_filter(text: str):
         # ix_orders_placed_at_id instead and looks each order up in the list of matches.
         return (Order.id + 0).in_(select(_order_search.c.rowid).where(_fts_match(needle)))
     pattern = _like_pattern(needle)
+    if not _names_a_parcel(needle):
+        return _in_order_text(pattern)
     return or_(
         _in_order_text(pattern),
         Order.id.in_(select(Shipment.order_id).where(_in_tracking_number(Shipment, pattern))),
@@ -271,9 +276,12 @@ def _text_sources(needle: str) -> list:
             .where(_fts_match(needle))
         ]
     pattern = _like_pattern(needle)
+    in_order_text = select(Order.id, PLACED_AT_KEY).where(_in_order_text(pattern))
+    if not _names_a_parcel(needle):
+        return [in_order_text]
     parcel = aliased(Shipment)  # the filters' EXISTS on Shipment must not correlate with it
     return [
-        select(Order.id, PLACED_AT_KEY).where(_in_order_text(pattern)),
+        in_order_text,
         select(Order.id, PLACED_AT_KEY)
         .join(parcel, parcel.order_id == Order.id)
         .where(_in_tracking_number(parcel, pattern)),
@@ -291,6 +299,12 @@ def _in_tracking_number(parcel, pattern: str):
 def _needle(text: str) -> str:
     """What to look for: an order number typed as '#LL-1234' is LL-1234."""
     return text.lstrip("#").strip() or text
+
+
+def _names_a_parcel(needle: str) -> bool:
+    """Whether the text may be part of a tracking number worth finding: one or two characters
+    are in most of them, and looking costs a pass over every parcel."""
+    return len(needle) >= TRIGRAM
 
 
 def _uses_fts(needle: str) -> bool:
@@ -319,13 +333,13 @@ def _parcel_conditions(search: OrderSearch):
         conditions.append(Shipment.status.in_([status.value for status in EXCEPTION_STATUSES]))
     if search.stalled:
         conditions.append(Shipment.stalled.is_(True))
+    at_stage = None if search.stage is None else PARCEL_STAGES.op("&")(1 << search.stage) != 0
+    if at_stage is not None and len(conditions) == 1:
+        return at_stage  # the order's own row says; an order with no parcel yet is at Ordered
     if not conditions:
         return None
     one_parcel = exists().where(Shipment.order_id == Order.id, *conditions)
-    if search.stage == Stage.ORDERED and len(conditions) == 1:
-        # An order with no parcel registered yet is at the first stage too.
-        return or_(one_parcel, ~exists().where(Shipment.order_id == Order.id))
-    return one_parcel
+    return one_parcel if at_stage is None else and_(at_stage, one_parcel)
 
 
 def _ordering(newest_first: bool):
