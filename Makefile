@@ -93,6 +93,7 @@ vendor:
 # Re-pin every dependency after changing pyproject.toml.
 lock: $(VENV)/.test
 	$(BIN)/pip-compile --quiet --all-extras --strip-extras --no-header \
+		--no-emit-index-url --no-emit-find-links \
 		--output-file constraints.txt pyproject.toml
 
 clean:
