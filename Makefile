@@ -40,6 +40,9 @@ demo: export MLN_STALLED_AFTER_SECONDS ?= 240
 demo: export MLN_DEMO_SHOP_BIND ?= $(DEMO_SHOP_BIND)
 demo: export MLN_DEMO_SERVICE_URL ?= http://$(DEMO_BIND)
 demo: export MLN_EMBED_ORIGINS ?= ["http://$(DEMO_SHOP_BIND)"]
+# E-mails link back to the demo; with no MLN_MAIL_URL they are .eml files in instance/mail/.
+demo: export MLN_PUBLIC_URL ?= http://$(DEMO_BIND)
+demo: export MLN_SUPPORT_EMAIL ?= help@lumen-leaf.example
 demo: $(VENV)/.demo
 	$(FLASK) db upgrade
 	$(FLASK) demo seed --base-url http://$(DEMO_BIND) --shop-url http://$(DEMO_SHOP_BIND)

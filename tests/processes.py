@@ -65,7 +65,13 @@ def start_web(env: dict) -> tuple[subprocess.Popen, str]:
 
 
 def start_worker(env: dict, log: Path) -> subprocess.Popen:
-    """`python -m workers`, logging to a file."""
+    """`python -m workers`, logging to a file; its e-mails .eml files beside the log."""
+    env = {
+        "MLN_MAIL_URL": f"file://{log.parent / 'mail'}",
+        "MLN_PUBLIC_URL": "http://tracking.test",
+        "MLN_SUPPORT_EMAIL": "help@shop.test",
+        **env,
+    }
     with log.open("a") as stream:
         return python("-m", "workers", env=env, stderr=stream)
 

@@ -12,6 +12,7 @@ from webapp import (
     config,
     database,
     demo,
+    emails,
     errors,
     filters,
     headers,
@@ -74,8 +75,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(live_views.bp)
     app.register_blueprint(widget.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(emails.bp)
     csrf.exempt(track.bp)  # public forms without a session: the lookup rate limit guards them
     csrf.exempt(widget.bp)
+    csrf.exempt(emails.bp)  # the key in the link is the capability; mail clients POST to it
     app.register_blueprint(health.bp)
     app.cli.add_command(demo.cli)
     app.cli.add_command(users_cli)

@@ -49,6 +49,20 @@ DEFAULTS = {
     "BACKOFF_MAX_SECONDS": 6 * 3600,
     "STALLED_AFTER_SECONDS": 4 * 86400,
     "LIVE_EVENT_RETENTION_SECONDS": 86400,
+    # The address customers reach this service at, for the links in e-mails.
+    "PUBLIC_URL": "",
+    "SHOP_TIME_ZONE": "Europe/London",
+    # Where e-mail goes: smtp://, smtp+starttls:// or smtps://[user:password@]host[:port];
+    # empty writes each message as an .eml file under instance/mail/.
+    "MAIL_URL": "",
+    "MAIL_FROM": "",
+    "MAIL_TIMEOUT_SECONDS": 20.0,
+    "NOTIFY_BATCH": 20,
+    "NOTIFY_LEASE_SECONDS": 120,
+    "NOTIFY_MAX_ATTEMPTS": 8,
+    "NOTIFY_BACKOFF_BASE_SECONDS": 60,
+    "NOTIFY_BACKOFF_MAX_SECONDS": 6 * 3600,
+    "NOTIFY_STALE_AFTER_SECONDS": 3 * 86400,
     "SQLITE_IMMEDIATE_TRANSACTIONS": False,
     "WORKER_METRICS_PORT": 0,
     "LIVE_POLL_SECONDS": 0.1,

@@ -8,6 +8,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from webapp import notifications
 from webapp.admin.accounts import create_user, set_password
 from webapp.demo_shop import shop_command
 from webapp.extensions import db
@@ -545,6 +546,7 @@ def seed_order(row: tuple, now: datetime) -> bool:
         for i, sku in enumerate(skus)
     ]
     db.session.add(order)
+    notifications.order_placed(order)
     for carrier, tracking_number, service, journey, eta_days in shipments:
         shipment = Shipment(
             carrier=carrier,
@@ -588,6 +590,7 @@ def seed_live_order(row: tuple, now: datetime) -> None:
         )
     ]
     db.session.add(order)
+    notifications.order_placed(order)
 
 
 def _scans(journey: list, placed_at: datetime, now: datetime) -> list[CarrierScan]:

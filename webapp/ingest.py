@@ -1,7 +1,7 @@
 """The one write path for carrier scans: events in, the shipment recomputed, the change announced.
 
-Everything here joins the caller's transaction, so the events, the shipment's state and the live
-event commit together or not at all.
+Everything here joins the caller's transaction, so the events, the shipment's state, the live
+event and the e-mails the news calls for commit together or not at all.
 """
 
 from __future__ import annotations
@@ -12,10 +12,13 @@ from datetime import date
 from sqlalchemy import bindparam, func, insert, inspect, select
 from sqlalchemy.orm.attributes import flag_modified
 
+from webapp import notifications
 from webapp.extensions import db
 from webapp.models import LiveEvent, Order, Shipment, TrackingEvent
+from webapp.tracking import notices
 from webapp.tracking.scans import CarrierScan
 from webapp.tracking.stages import ShipmentState, derive
+from webapp.tracking.statuses import Status
 
 LIVE_CHANNEL = "mln_live"
 
@@ -53,6 +56,13 @@ def record_batch(
     rows = [event_row(scan, shipment.id, source) for shipment, new in added.items() for scan in new]
     if rows:
         db.session.execute(insert(TrackingEvent), rows)
+    notifications.scans_recorded(
+        [
+            (shipment, notices.for_scans(new, Status(shipment.status)))
+            for shipment, new in added.items()
+            if new
+        ]
+    )
     _flush_announcements()
     return added
 
@@ -106,9 +116,12 @@ def _set_state(shipment: Shipment, state: ShipmentState) -> None:
 
 
 def update_estimate(shipment: Shipment, estimated: date | None) -> bool:
-    """Take the carrier's delivery date when it gives one; whether it changed."""
+    """Take the carrier's delivery date when it gives one; whether it changed. A date later
+    than the one the customer was given queues a delay notice."""
     if estimated is None or (shipment.eta_date, shipment.eta_source) == (estimated, "carrier"):
         return False
+    if shipment.eta_date is not None and estimated > shipment.eta_date:
+        notifications.parcel_delayed(shipment, notices.Delay.LATER_ETA)
     shipment.eta_date, shipment.eta_at, shipment.eta_source = estimated, None, "carrier"
     return True
 

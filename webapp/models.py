@@ -5,7 +5,17 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint, event, types
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    text,
+    types,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -58,6 +68,13 @@ class Order(db.Model):
     token: Mapped[str] = mapped_column(String(64), unique=True, default=new_token)
     revision: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: The customer's IANA time zone for the times in their e-mails; the shop's when unknown.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
+    #: When the customer asked for no more e-mails about this order.
+    emails_stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The capability in the e-mails' stop link, made with the first e-mail; unlike the token,
+    #: rotating the tracking link leaves it alone.
+    mail_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"
@@ -233,6 +250,61 @@ class Note(db.Model):
     author_email: Mapped[str] = mapped_column(String(320))
     body: Mapped[str] = mapped_column(String(2000))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Notification(db.Model):
+    """One message to a customer: queued with the news that calls for it, then sent (or skipped,
+    or failed after its last try). A kind goes once per order and parcel, ever; a resend by
+    staff is a row of its own, marked manual."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        # One of each kind per parcel, and per order for the order's own (the confirmation);
+        # a resend by staff is manual and free of both.
+        Index(
+            "uq_notifications_parcel_kind",
+            "shipment_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("NOT manual"),
+            postgresql_where=text("NOT manual"),
+        ),
+        Index(
+            "uq_notifications_order_kind",
+            "order_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("shipment_id IS NULL AND NOT manual"),
+            postgresql_where=text("shipment_id IS NULL AND NOT manual"),
+        ),
+        Index(None, "status", "next_attempt_at"),  # the notifier's queue
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    shipment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shipments.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(16), default="email")
+    recipient: Mapped[str] = mapped_column(String(320))
+    #: queued, sent, skipped or failed
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    #: What the message says beyond its kind: for a delay notice, why (exception, stalled, ...).
+    detail: Mapped[str | None] = mapped_column(String(32))
+    #: Why it was not sent: catch_up (a later message covers it), stale, stopped (opted out).
+    skip_reason: Mapped[str | None] = mapped_column(String(16))
+    manual: Mapped[bool] = mapped_column(default=False)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    order: Mapped[Order] = relationship()
+    shipment: Mapped[Shipment | None] = relationship()
 
 
 def _order_of(instance) -> Order | None:

@@ -1,4 +1,5 @@
-"""The worker process: `python -m workers` polls carrier feeds until SIGTERM or Ctrl-C."""
+"""The worker process: `python -m workers` polls carrier feeds and sends customer e-mails until
+SIGTERM or Ctrl-C."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from prometheus_client import start_http_server
 
 from webapp import create_app
 from workers import housekeeping
+from workers.notifier import Notifier
 from workers.poller import Poller
 
 HOUSEKEEPING_SECONDS = 300
@@ -30,21 +32,26 @@ def main() -> None:
     if port := int(app.config["WORKER_METRICS_PORT"]):
         start_http_server(port, addr="127.0.0.1")
     owner = app.config.get("WORKER_NAME") or f"{socket.gethostname()}:{os.getpid()}"
-    poller = Poller.for_app(app, owner)
-    log.info("worker %s polling feed %s", owner, poller.feed_name)
-    run(poller, stop)
+    poller, notifier = Poller.for_app(app, owner), Notifier.for_app(app, owner)
+    log.info("worker %s polling feed %s, mail %s", owner, poller.feed_name, notifier.transport)
+    run(poller, notifier, stop)
     log.info("worker %s stopped", owner)
 
 
-def run(poller: Poller, stop: Event) -> None:
-    """Tick until stopped: straight on while there is work, a short wait when there is none."""
+def run(poller: Poller, notifier: Notifier, stop: Event) -> None:
+    """Tick until stopped: straight on while there is work, a short wait when there is none.
+
+    The e-mails the last polls queued go out before the next batch of polls.
+    """
     next_housekeeping = 0.0
     while not stop.is_set():
         if time.monotonic() >= next_housekeeping:
             housekeeping.prune_live_events(poller.app)
             housekeeping.prune_admin_sessions(poller.app)
             next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
-        if not poller.tick(stop):
+        polled = poller.tick(stop)
+        sent = notifier.tick(stop)
+        if not (polled or sent):
             stop.wait(poller.app.config["POLL_IDLE_SECONDS"])
 
 

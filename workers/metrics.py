@@ -13,3 +13,8 @@ poll_lag = Histogram(
     "How late a shipment was polled after it fell due",
     buckets=(0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600),
 )
+notifications = Counter(
+    "mln_notifications",
+    "Customer e-mails handled by kind and the state they ended a try in",
+    ["kind", "status"],
+)

@@ -12,9 +12,10 @@ from types import ModuleType
 import requests
 from flask import Flask
 
-from webapp import ingest
+from webapp import ingest, notifications
 from webapp.extensions import db
 from webapp.models import Shipment, utcnow
+from webapp.tracking.notices import Delay
 from webapp.tracking.stages import Stage
 from workers import leases, metrics, schedule
 from workers.carriers import FEEDS, feed
@@ -117,6 +118,8 @@ def _flag_stalled(shipment: Shipment, now: datetime, stalled_after: float) -> bo
     if stalled == shipment.stalled:
         return False
     shipment.stalled = stalled
+    if stalled:
+        notifications.parcel_delayed(shipment, Delay.STALLED)
     return True
 
 

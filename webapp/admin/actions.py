@@ -12,12 +12,13 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 
-from webapp import ingest
+from webapp import ingest, notifications
 from webapp.admin import audit
 from webapp.admin.accounts import Staff
 from webapp.extensions import db
-from webapp.models import Note, Order, Shipment, TrackingEvent, utcnow
+from webapp.models import Note, Notification, Order, Shipment, TrackingEvent, utcnow
 from webapp.tracking.carriers import CARRIERS
+from webapp.tracking.notices import KIND_LABELS, Kind
 from webapp.tracking.scans import CarrierScan
 from webapp.tracking.stages import Stage
 from webapp.tracking.statuses import STATUS_LABELS, ExceptionReason, Status
@@ -192,6 +193,26 @@ def rotate_link(order: Order, actor: Staff) -> None:
     """Give the order a new tracking link; every link sent so far stops working."""
     ingest.revoke_link(order)
     audit.record("link_rotated", actor.email, actor.user_id, order_id=order.id)
+
+
+def resend_email(notification: Notification, actor: Staff) -> Notification:
+    """Send an e-mail again, to the order's address as it is now: a new row, marked manual, which
+    goes even if the customer stopped e-mails (they asked staff for it)."""
+    if notification.status == notifications.QUEUED:
+        raise ActionError("That e-mail is waiting to be sent already.")
+    again = notifications.resend(notification)
+    audit.record(
+        "email_resent",
+        actor.email,
+        actor.user_id,
+        order_id=notification.order_id,
+        notification=again.id,
+        original=notification.id,
+        kind=notification.kind,
+        label=KIND_LABELS[Kind(notification.kind)],
+        recipient=again.recipient,
+    )
+    return again
 
 
 def status_choices() -> list[tuple[str, str]]:

@@ -32,7 +32,7 @@ from webapp.admin.orders import (
 from webapp.extensions import db, sock
 from webapp.live import frames
 from webapp.live.hub import Subscriber
-from webapp.models import Order, Shipment
+from webapp.models import Notification, Order, Shipment
 from webapp.tracking.carriers import CARRIERS
 from webapp.tracking.statuses import ExceptionReason
 
@@ -64,6 +64,18 @@ def rotate_link(number: str):
     order = _order(number)
     actions.rotate_link(order, current_user)
     return _done(order, "The order has a new tracking link; the old links no longer work.", "link")
+
+
+@bp.post("/<number>/emails/<int:notification_id>/resend")
+@requires("agent")
+def resend_email(number: str, notification_id: int):
+    """Send one of the order's e-mails again."""
+    order = _order(number)
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.order_id != order.id:
+        abort(404)
+    again = actions.resend_email(notification, current_user)
+    return _done(order, f"The e-mail goes again to {again.recipient} in a moment.", "emails")
 
 
 @bp.post("/<number>/shipments/<int:shipment_id>/check")

@@ -8,10 +8,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from webapp.extensions import db
-from webapp.models import AuditEntry, Note, Order, Shipment
+from webapp.models import AuditEntry, Note, Notification, Order, Shipment
+from webapp.notifications import CATCH_UP, FAILED, QUEUED, SENT, STALE, STOPPED
 from webapp.track.lookup import normalise_number
 from webapp.tracking.carriers import carrier
+from webapp.tracking.notices import KIND_LABELS, Kind
 from webapp.tracking.statuses import STATUS_LABELS, Status
+
+SKIP_REASONS = {
+    CATCH_UP: "Not sent: a later e-mail covered it",
+    STALE: "Not sent: the news was too old when it came",
+    STOPPED: "Not sent: the customer stopped e-mails about this order",
+}
 
 
 def find_order(number: str) -> Order | None:
@@ -54,6 +62,43 @@ def notes(order: Order) -> list[Note]:
     ).all()
 
 
+def emails(order: Order) -> list[Notification]:
+    """Every e-mail queued for the order, newest first."""
+    return db.session.scalars(
+        select(Notification)
+        .where(Notification.order_id == order.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    ).all()
+
+
+def email_state(notification: Notification) -> str:
+    """Where the e-mail is, in words: sent, waiting for another try and why, failed, skipped."""
+    if notification.status == SENT:
+        return "Sent"
+    if notification.status == QUEUED:
+        if not notification.attempts:
+            return "Waiting to be sent"
+        return f"Try {notification.attempts} failed, trying again: {notification.error}"
+    if notification.status == FAILED:
+        tries = f"{notification.attempts} tr{'y' if notification.attempts == 1 else 'ies'}"
+        return f"Failed after {tries}: {notification.error}"
+    return SKIP_REASONS.get(notification.skip_reason, "Not sent")
+
+
+@dataclass(frozen=True)
+class EmailLine:
+    """An e-mail of the order's, what it is and where it is, in words."""
+
+    notification: Notification
+    label: str
+    state: str
+
+    @classmethod
+    def of(cls, notification: Notification) -> EmailLine:
+        label = KIND_LABELS.get(Kind(notification.kind), notification.kind)
+        return cls(notification, label, email_state(notification))
+
+
 @dataclass(frozen=True)
 class TrailLine:
     """An audit entry and, in words, what it changed."""
@@ -70,7 +115,12 @@ def staff_view(order: Order) -> dict:
         for line in lines
         if line.entry.action == "status_overridden"
     }
-    return {"order": order, "trail": lines, "overrides": overrides}
+    return {
+        "order": order,
+        "trail": lines,
+        "overrides": overrides,
+        "emails": [EmailLine.of(n) for n in emails(order)],
+    }
 
 
 def summary(entry: AuditEntry) -> str:
@@ -86,6 +136,8 @@ def summary(entry: AuditEntry) -> str:
         return _correction_summary(detail)
     if entry.action == "link_rotated":
         return "The tracking links sent so far stopped working."
+    if entry.action == "email_resent":
+        return f"{detail.get('label', 'An e-mail')} sent again to {detail.get('recipient', '')}."
     return ""
 
 
