@@ -16,7 +16,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from webapp.extensions import db
 from webapp.models import Notification, Order, Shipment, utcnow
 from webapp.tracking.notices import Delay, Kind, Notices, delay_of
-from webapp.tracking.statuses import Status
 
 QUEUED, SENT, SKIPPED, FAILED = "queued", "sent", "skipped", "failed"
 #: Why a notification was not sent.
@@ -57,9 +56,7 @@ def _rows_of(shipment: Shipment, notices: Notices) -> list[dict]:
         for kind in notices.skipped
     ]
     if notices.send is not None:
-        detail = None
-        if notices.send is Kind.DELAYED:
-            detail = delay_of(Status(notices.scan.status)).value
+        detail = delay_of(notices.scan) if notices.send is Kind.DELAYED else None
         rows.append(
             _row(shipment.order_id, shipment.id, notices.send, notices.scan.occurred_at, detail)
         )

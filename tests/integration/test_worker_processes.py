@@ -1,4 +1,4 @@
-"""The worker as a real process: killed mid-run, restarted, and run twice at once."""
+"""The worker as a real process: killed mid-run, restarted, run twice at once, and mailing."""
 
 from __future__ import annotations
 
@@ -12,9 +12,11 @@ import requests
 from sqlalchemy import func, select
 
 from tests.integration.test_worker import add_due_shipment, sandbox_number
+from tests.mail import SmtpServer
 from tests.processes import free_port, start_worker, stop, wait_for
+from webapp import notifications
 from webapp.extensions import db
-from webapp.models import Shipment, TrackingEvent
+from webapp.models import Notification, Shipment, TrackingEvent, utcnow
 
 POLL_LINE = re.compile(
     r"^(?P<at>\S+ \S+) workers\.poll poll shipment=(?P<id>\d+) .*ms=(?P<ms>\d+)$", re.M
@@ -133,3 +135,51 @@ def _get(url: str) -> str | None:
         return requests.get(url, timeout=2).text
     except requests.RequestException:
         return None
+
+
+def test_the_worker_mails_the_latest_news_and_holds_mail_while_the_server_is_down(
+    app, database_url, sandbox_carrier_fast, tmp_path
+):
+    """A journey over before its first poll: the confirmation and the delivery go out, the
+    stages between are recorded as skipped; with the SMTP server down, both wait for it."""
+    smtp = SmtpServer()  # not started yet: the server is down
+    shipment_id = add_due_shipment(app, sandbox_number(0))
+    with app.app_context():
+        order = db.session.get(Shipment, shipment_id).order
+        order.placed_at = utcnow()
+        notifications.order_placed(order)
+        db.session.commit()
+        number = order.number
+    env = worker_env(
+        database_url,
+        sandbox_carrier_fast,
+        "worker-1",
+        MAIL_URL=smtp.url,
+        PUBLIC_URL="http://tracking.test",
+        SUPPORT_EMAIL="help@shop.test",
+        NOTIFY_BACKOFF_BASE_SECONDS=0.2,
+        NOTIFY_BACKOFF_MAX_SECONDS=0.5,
+    )
+    worker = start_worker(env, tmp_path / "worker.log")
+    tried = select(func.count()).where(Notification.attempts > 0, Notification.status == "queued")
+    try:
+        wait_for(lambda: count(app, tried) == 2, "two tries against the server that is down")
+        smtp.start()
+        messages = smtp.wait_for_messages(2)
+    finally:
+        stop(worker)
+        smtp.stop()
+    assert [message["Subject"] for message in messages] == [
+        f"Order {number} is confirmed",
+        f"Your order {number} has been delivered",
+    ]
+    with app.app_context():
+        rows = db.session.execute(
+            select(Notification.kind, Notification.status).order_by(Notification.id)
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("order_confirmation", "sent"),
+        ("shipped", "skipped"),
+        ("out_for_delivery", "skipped"),
+        ("delivered", "sent"),
+    ]

@@ -90,8 +90,7 @@ def _delay_text(notification: Notification) -> str:
         return ""
     if notification.detail in DELAY_MESSAGES:
         return DELAY_MESSAGES[Delay(notification.detail)]
-    reason = notification.shipment.exception_reason if notification.shipment else None
-    return REASON_MESSAGES[ExceptionReason.parse(reason)]
+    return REASON_MESSAGES[ExceptionReason.parse(notification.detail)]
 
 
 def _sender(config) -> str:

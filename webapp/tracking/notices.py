@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from webapp.tracking.stages import Scan, chronological
-from webapp.tracking.statuses import Status
+from webapp.tracking.statuses import ExceptionReason, Status
 
 
 class Kind(StrEnum):
@@ -44,9 +44,8 @@ KIND_OF_STATUS = {
 
 
 class Delay(StrEnum):
-    """Why a delay notice goes out, beyond the carrier's own exception scans."""
+    """Why a delay notice goes out when it is not an exception scan (whose reason says why)."""
 
-    EXCEPTION = "exception"
     RETURNING = "returning"
     STALLED = "stalled"
     LATER_ETA = "later_eta"
@@ -80,6 +79,9 @@ def for_scans(new: Iterable[Scan], latest_status: Status) -> Notices:
     return Notices(send, reached.get(send), skipped)
 
 
-def delay_of(status: Status) -> Delay:
-    """The delay a carrier's scan of this status reports (an exception, or a return)."""
-    return Delay.RETURNING if status is Status.RETURNED_TO_SENDER else Delay.EXCEPTION
+def delay_of(scan: Scan) -> str:
+    """What a delay notice for this scan says: a return, or the exception's reason, kept with
+    the notice because the parcel may have moved on by the time it is written."""
+    if Status(scan.status) is Status.RETURNED_TO_SENDER:
+        return Delay.RETURNING.value
+    return ExceptionReason.parse(scan.exception_reason).value
