@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from threading import Event
 
 from flask import Flask
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_
 
 from webapp.emails.compose import compose
 from webapp.emails.links import MailSetupError
@@ -23,7 +23,7 @@ from webapp.emails.transport import FileTransport, SendError, SmtpTransport, tra
 from webapp.extensions import db
 from webapp.models import Notification, utcnow
 from webapp.notifications import FAILED, QUEUED, SENT, SKIPPED, STOPPED
-from workers import metrics, schedule
+from workers import leases, metrics, schedule
 
 log = logging.getLogger("workers.notify")
 
@@ -123,24 +123,7 @@ class Notifier:
 
 def claim(owner: str, now: datetime, lease_seconds: float, limit: int) -> list[int]:
     """Lease up to `limit` due notifications to `owner`, oldest due first, and commit."""
-    free = or_(
-        Notification.lease_expires_at.is_(None),
-        Notification.lease_expires_at < now,
-        Notification.lease_owner == owner,
+    due = and_(Notification.status == QUEUED, Notification.next_attempt_at <= now)
+    return leases.claim_due(
+        Notification, due, Notification.next_attempt_at, owner, now, lease_seconds, limit
     )
-    due = (
-        select(Notification.id)
-        .where(Notification.status == QUEUED, Notification.next_attempt_at <= now, free)
-        .order_by(Notification.next_attempt_at, Notification.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    taken = db.session.scalars(
-        update(Notification)
-        .where(Notification.id.in_(due.scalar_subquery()), free)
-        .values(lease_owner=owner, lease_expires_at=now + timedelta(seconds=lease_seconds))
-        .returning(Notification.id)
-        .execution_options(synchronize_session=False)
-    ).all()
-    db.session.commit()
-    return sorted(taken)

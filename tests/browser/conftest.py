@@ -42,6 +42,7 @@ class LiveServer:
     url: str
     tracking_urls: dict[str, str]
     database: str
+    database_url: str
     sandbox: Sandbox
     web: subprocess.Popen
     demo_shop_origin: str
@@ -112,6 +113,7 @@ def live_server(request, tmp_path_factory, shop_site) -> Iterator[LiveServer]:
             base,
             _tracking_urls(seed, base),
             request.param,
+            database,
             Sandbox(sandbox_url),
             web,
             demo_shop_origin,

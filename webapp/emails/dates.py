@@ -7,7 +7,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time, get_datetime_format
 
 from webapp.models import Order
 from webapp.tracking.times import Eta
@@ -30,8 +30,12 @@ class Formatter:
         return format_date(day, format="full", locale=self.locale)
 
     def moment(self, moment: datetime) -> str:
-        """The date and time in the customer's zone: '4 Dec 2026, 14:05:00' and the like."""
-        return format_datetime(moment, format="medium", tzinfo=self.zone, locale=self.locale)
+        """The date and time in the customer's zone, to the minute, as their locale writes it:
+        '4 Dec 2026, 14:05' (en_GB), 'Dec 4, 2026, 2:05 PM' (en_US), '4. Dez. 2026, 14:05' (de)."""
+        local = moment.astimezone(self.zone)
+        day = format_date(local.date(), format="medium", locale=self.locale)
+        clock = format_time(local, format="short", locale=self.locale)
+        return get_datetime_format("medium", self.locale).replace("{1}", day).replace("{0}", clock)
 
     def eta(self, eta: Eta) -> str:
         """An expected delivery: the day as the carrier gave it, never shifted; or its time."""
