@@ -26,6 +26,7 @@ from webapp.notifications import FAILED, QUEUED, SENT, SKIPPED, STOPPED
 from workers import leases, metrics, schedule
 
 log = logging.getLogger("workers.notify")
+GONE = "gone"
 
 
 @dataclass
@@ -73,6 +74,9 @@ class Notifier:
         """The message to send, or why there is none: the customer stopped e-mails, or the
         service is not set up to write it (a failure to retry once it is)."""
         notification = db.session.get(Notification, notification_id)
+        if notification is None:  # its order was deleted meanwhile: nothing to send
+            db.session.rollback()
+            return None, GONE
         if notification.order.emails_stopped_at and not notification.manual:
             db.session.rollback()
             return None, STOPPED
@@ -86,7 +90,7 @@ class Notifier:
 
     def _record(self, notification_id: int, outcome: SendError | str | None) -> str:
         notification = db.session.get(Notification, notification_id)
-        if notification.lease_owner != self.owner:
+        if notification is None or notification.lease_owner != self.owner:
             db.session.rollback()
             return f"notify id={notification_id} outcome=lease_lost"
         if outcome == STOPPED:

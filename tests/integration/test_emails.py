@@ -517,3 +517,13 @@ def test_another_orders_email_is_a_404(mail_app, smtp, client, staff):
         )
     sign_in(client, staff("agent"))
     assert resend(client, other).status_code == 404
+
+
+def test_an_email_whose_order_is_deleted_while_leased_is_dropped_quietly(mail_app, smtp):
+    place_order(mail_app)
+    with mail_app.app_context():
+        [claimed] = claim("worker-1", utcnow(), 120, 10)
+        db.session.delete(db.session.scalar(select(Order)))
+        db.session.commit()
+    Notifier.for_app(mail_app, "worker-1").deliver(claimed)
+    assert smtp.inbox.messages == []
