@@ -57,6 +57,7 @@ DEFAULTS = {
     "MAIL_URL": "",
     "MAIL_FROM": "",
     "MAIL_TIMEOUT_SECONDS": 20.0,
+    "MAIL_CA_FILE": "",  # a PEM file of the CAs to trust for the mail server, not the system's
     "NOTIFY_BATCH": 20,
     "NOTIFY_LEASE_SECONDS": 120,
     "NOTIFY_MAX_ATTEMPTS": 8,

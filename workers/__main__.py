@@ -32,7 +32,11 @@ def main() -> None:
     if port := int(app.config["WORKER_METRICS_PORT"]):
         start_http_server(port, addr="127.0.0.1")
     owner = app.config.get("WORKER_NAME") or f"{socket.gethostname()}:{os.getpid()}"
-    poller, notifier = Poller.for_app(app, owner), Notifier.for_app(app, owner)
+    try:
+        notifier = Notifier.for_app(app, owner)
+    except ValueError as error:  # a mail setting that cannot work: say which, before any work
+        raise SystemExit(f"worker not started: {error}") from None
+    poller = Poller.for_app(app, owner)
     log.info("worker %s polling feed %s, mail %s", owner, poller.feed_name, notifier.transport)
     run(poller, notifier, stop)
     log.info("worker %s stopped", owner)

@@ -15,7 +15,8 @@ from email.message import EmailMessage
 from threading import Event
 
 from flask import Flask
-from sqlalchemy import and_
+from sqlalchemy import and_, exists
+from sqlalchemy.orm import aliased
 
 from webapp.emails.compose import compose
 from webapp.emails.links import MailSetupError
@@ -39,7 +40,10 @@ class Notifier:
     def for_app(cls, app: Flask, owner: str) -> Notifier:
         config = app.config
         transport = transport_for(
-            config["MAIL_URL"], app.instance_path, config["MAIL_TIMEOUT_SECONDS"]
+            config["MAIL_URL"],
+            app.instance_path,
+            config["MAIL_TIMEOUT_SECONDS"],
+            config["MAIL_CA_FILE"],
         )
         return cls(app, owner, transport)
 
@@ -126,8 +130,19 @@ class Notifier:
 
 
 def claim(owner: str, now: datetime, lease_seconds: float, limit: int) -> list[int]:
-    """Lease up to `limit` due notifications to `owner`, oldest due first, and commit."""
-    due = and_(Notification.status == QUEUED, Notification.next_attempt_at <= now)
+    """Lease up to `limit` due notifications to `owner`, oldest due first, and commit.
+
+    One waits while an earlier one to its order waits for a retry, so that after an outage the
+    customer reads "confirmed" before "delivered"; ids come back in the order they were queued.
+    """
+    earlier = aliased(Notification)
+    behind_a_retry = exists().where(
+        earlier.order_id == Notification.order_id,
+        earlier.id < Notification.id,
+        earlier.status == QUEUED,
+        earlier.next_attempt_at > now,
+    )
+    due = and_(Notification.status == QUEUED, Notification.next_attempt_at <= now, ~behind_a_retry)
     return leases.claim_due(
         Notification, due, Notification.next_attempt_at, owner, now, lease_seconds, limit
     )

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select, update
 
-from tests.mail import SmtpServer, parts
+from tests.mail import Login, MailCA, Session, SmtpServer, parts
 from tests.support import csrf_token, sign_in
 from webapp import ingest, notifications
 from webapp.extensions import db
@@ -298,6 +298,21 @@ def test_with_the_smtp_server_down_messages_wait_and_go_out_when_it_returns(mail
     assert {status for _, status, _ in queue(mail_app)} == {"sent"}
 
 
+def test_after_an_outage_a_customer_reads_the_messages_in_the_order_they_were_queued(
+    mail_app, smtp
+):
+    smtp.stop()
+    place_order(mail_app)
+    send_due(mail_app)  # the confirmation waits for its retry
+    smtp.start()
+    record(mail_app, Status.DELIVERED)
+    assert send_due(mail_app) == 0  # due now, but behind the confirmation
+    due_now(mail_app)
+    assert send_due(mail_app) == 2
+    subjects = [message["Subject"] for message in smtp.inbox.messages]
+    assert subjects == [f"Order {NUMBER} is confirmed", f"Your order {NUMBER} has been delivered"]
+
+
 def test_after_the_last_try_the_failure_shows_on_the_order(mail_app, smtp, client, staff):
     mail_app.config["NOTIFY_MAX_ATTEMPTS"] = 2
     smtp.stop()
@@ -319,6 +334,28 @@ def test_a_refused_address_fails_at_once_with_the_servers_words(mail_app, smtp):
         failed = db.session.scalar(select(Notification))
         assert (failed.status, failed.attempts) == ("failed", 1)
         assert failed.error.startswith("550 5.1.1 No such mailbox here")
+
+
+def test_a_refused_login_keeps_mail_waiting_until_the_setting_is_put_right(mail_app, tmp_path):
+    """A wrong password is the service's mistake, not the customer's: nothing fails for it."""
+    ca = MailCA(tmp_path)
+    server = SmtpServer("smtps", ca, Login("tracking", "right"))
+    server.start()
+    try:
+        mail_app.config.update(MAIL_URL=server.url_as("tracking", "wrong"), MAIL_CA_FILE=ca.pem)
+        place_order(mail_app)
+        send_due(mail_app)
+        with mail_app.app_context():
+            waiting = db.session.scalar(select(Notification))
+            assert (waiting.status, waiting.attempts) == ("queued", 1)
+            assert waiting.error.startswith("535 5.7.8 Authentication credentials invalid")
+        mail_app.config["MAIL_URL"] = server.url_as("tracking", "right")
+        due_now(mail_app)
+        send_due(mail_app)
+        assert queue(mail_app) == [("order_confirmation", "sent", None)]
+        assert server.inbox.sessions == [Session(encrypted=True, login="tracking")]
+    finally:
+        server.stop()
 
 
 def test_a_worker_that_dies_mid_send_causes_at_most_one_duplicate(mail_app, smtp):

@@ -12,7 +12,7 @@ import requests
 from sqlalchemy import func, select
 
 from tests.integration.test_worker import add_due_shipment, sandbox_number
-from tests.mail import SmtpServer
+from tests.mail import Login, MailCA, Session, SmtpServer
 from tests.processes import free_port, start_worker, stop, wait_for
 from webapp import notifications
 from webapp.extensions import db
@@ -141,8 +141,10 @@ def test_the_worker_mails_the_latest_news_and_holds_mail_while_the_server_is_dow
     app, database_url, sandbox_carrier_fast, tmp_path
 ):
     """A journey over before its first poll: the confirmation and the delivery go out, the
-    stages between are recorded as skipped; with the SMTP server down, both wait for it."""
-    smtp = SmtpServer()  # not started yet: the server is down
+    stages between are recorded as skipped; with the SMTP server down, both wait for it. The
+    server takes mail only over STARTTLS, under a login, with a certificate of a private CA."""
+    ca = MailCA(tmp_path)
+    smtp = SmtpServer("smtp+starttls", ca, Login("tracking", "pw"))  # not started: it is down
     shipment_id = add_due_shipment(app, sandbox_number(0))
     with app.app_context():
         order = db.session.get(Shipment, shipment_id).order
@@ -154,7 +156,8 @@ def test_the_worker_mails_the_latest_news_and_holds_mail_while_the_server_is_dow
         database_url,
         sandbox_carrier_fast,
         "worker-1",
-        MAIL_URL=smtp.url,
+        MAIL_URL=smtp.url_as("tracking", "pw"),
+        MAIL_CA_FILE=ca.pem,
         PUBLIC_URL="http://tracking.test",
         SUPPORT_EMAIL="help@shop.test",
         NOTIFY_BACKOFF_BASE_SECONDS=0.2,
@@ -173,6 +176,7 @@ def test_the_worker_mails_the_latest_news_and_holds_mail_while_the_server_is_dow
         f"Order {number} is confirmed",
         f"Your order {number} has been delivered",
     ]
+    assert set(smtp.inbox.sessions) == {Session(encrypted=True, login="tracking")}
     with app.app_context():
         rows = db.session.execute(
             select(Notification.kind, Notification.status).order_by(Notification.id)
@@ -183,3 +187,23 @@ def test_the_worker_mails_the_latest_news_and_holds_mail_while_the_server_is_dow
         ("out_for_delivery", "skipped"),
         ("delivered", "sent"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"MAIL_URL": "smtp://shop:pw@mail.example.com"}, "would send the login in the clear"),
+        ({"MAIL_URL": "smtps://mail.example.com", "MAIL_CA_FILE": "missing.pem"}, "missing.pem"),
+    ],
+)
+def test_a_mail_setting_that_cannot_work_stops_the_worker_at_start_saying_why(
+    database_url, sandbox_carrier_fast, tmp_path, settings, named
+):
+    env = worker_env(database_url, sandbox_carrier_fast, "worker-1", **settings)
+    log = tmp_path / "worker.log"
+    worker = start_worker(env, log)
+    assert worker.wait(timeout=30) == 1
+    said = log.read_text()
+    assert "worker not started: MLN_" in said
+    assert named in said
+    assert "Traceback" not in said

@@ -46,6 +46,20 @@ def test_a_url_that_names_no_smtp_server_is_refused_with_the_forms_it_takes(url)
         transport_for(url, "/instance", 5.0)
 
 
+def test_a_login_over_plain_smtp_is_refused_as_it_would_travel_in_the_clear():
+    with pytest.raises(ValueError, match=r"in the clear: use smtp\+starttls:// or smtps://"):
+        transport_for("smtp://shop:secret@mail.example.com", "/instance", 5.0)
+
+
+@pytest.mark.parametrize("content", [None, "not a certificate"])
+def test_a_ca_file_missing_or_not_pem_is_refused_naming_the_setting(tmp_path, content):
+    path = tmp_path / "relay-ca.pem"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(ValueError, match=rf"^MLN_MAIL_CA_FILE {path}: "):
+        transport_for("smtps://mail.example.com", "/instance", 5.0, str(path))
+
+
 def order(locale="en", time_zone=None):
     return SimpleNamespace(locale=locale, time_zone=time_zone)
 
