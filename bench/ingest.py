@@ -5,7 +5,8 @@ than 0.8 of the rate at 10k (0.8 is this script's reading of "flat"; the ratio i
 
 Each measured transaction is a batch as a webhook or a bulk poll delivers it: --scans scans
 (default 100) over --shipments shipments (10 each), of which --duplicates were seen before (a feed
-repeats its last scans), the shipments loaded with their orders in one query, passed to
+repeats its last scans) and --noticing end out for delivery (news that queues a customer e-mail
+in the same transaction), the shipments loaded with their orders in one query, passed to
 `record_batch`, then one commit. On SQLite the app runs with SQLITE_IMMEDIATE_TRANSACTIONS as the
 worker does; on PostgreSQL `record_batch` also sends its NOTIFY.
 
@@ -14,13 +15,14 @@ many tracking_events rows, same columns and contents, committed per batch: what 
 charges for the rows alone, without the ORM, the dedupe read, the recompute or the live event.
 
 The table is filled between sizes with bulk inserts (Core executemany on SQLite, COPY on
-PostgreSQL, then ANALYZE) over orders of one parcel with --history events each, the shape the
-measured shipments have too. The scans that rows are measured on go to shipments not touched
-before, so every transaction sees a history of --history events, as a real poll would; the
-baseline's rows go to the same shipments right after.
+PostgreSQL, then ANALYZE) over orders of one parcel with --history events each and the two
+e-mails they were sent (confirmation, shipment notice), the shape the measured shipments have
+too. The scans that rows are measured on go to shipments not touched before, so every
+transaction sees a history of --history events, as a real poll would; the baseline's rows go to
+the same shipments right after.
 
     .venv/bin/python -m bench.ingest [--sizes 10000 100000 1000000] [--batches 30] [--scans 100]
-        [--shipments 10] [--duplicates 5] [--history 20] [--warmup 5] [--no-postgres]
+        [--shipments 10] [--duplicates 5] [--history 20] [--noticing 5] [--warmup 5] [--no-postgres]
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import random
 import time
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import false, func, insert, literal, null, select, text
 from sqlalchemy.orm import joinedload
 
 from bench.common import (
@@ -45,7 +47,7 @@ from bench.common import (
 from webapp import ingest
 from webapp.extensions import db
 from webapp.ingest import record_batch
-from webapp.models import Order, Shipment, TrackingEvent
+from webapp.models import Notification, Order, Shipment, TrackingEvent
 from webapp.tracking.scans import CarrierScan
 from webapp.tracking.statuses import Status
 
@@ -73,12 +75,12 @@ EVENT_COLUMNS = [
 ]
 
 
-def scan(shipment: int, index: int, tag: str = "") -> CarrierScan:
+def scan(shipment: int, index: int, tag: str = "", status: Status | None = None) -> CarrierScan:
     """The index-th scan of a shipment, the same every time it is asked for (so it dedupes)."""
     city, country = PLACES[index % len(PLACES)]
     return CarrierScan(
         occurred_at=START + timedelta(hours=index, minutes=shipment % 60),
-        status=Status.INFO_RECEIVED if index == 0 else Status.IN_TRANSIT,
+        status=status or (Status.INFO_RECEIVED if index == 0 else Status.IN_TRANSIT),
         carrier_code="PU" if index else "LBL",
         carrier_text=f"Processed at {city} hub" if index else "Shipping label created",
         city=city,
@@ -132,9 +134,31 @@ def add_shipments(count: int) -> list[int]:
                 for n in ids
             ],
         )
+    add_sent_notifications(first, first + count)
     db.session.commit()
     _fix_sequences()
     return list(range(first, first + count))
+
+
+def add_sent_notifications(first: int, end: int) -> None:
+    """What each filled order has been mailed already: its confirmation and its shipment notice,
+    so the queue's unique indexes are as big as the table's history makes them."""
+    columns = ["order_id", "shipment_id", "kind", "channel", "recipient", "status", "manual"]
+    columns += ["attempts", "created_at"]
+    for kind, shipment_id in (("order_confirmation", null()), ("shipped", Shipment.id)):
+        sent = select(
+            Shipment.order_id,
+            shipment_id,
+            literal(kind),
+            literal("email"),
+            Order.email,
+            literal("sent"),
+            false(),
+            literal(1),
+            literal(START),
+        ).join(Order, Order.id == Shipment.order_id)
+        sent = sent.where(Shipment.id >= first, Shipment.id < end)
+        db.session.execute(insert(Notification).from_select(columns, sent))
 
 
 def _fix_sequences() -> None:
@@ -188,8 +212,8 @@ def _copy_events(rows) -> None:
     db.session.commit()
 
 
-def event_count() -> int:
-    count = db.session.scalar(select(func.count()).select_from(TrackingEvent))
+def row_count(model=TrackingEvent) -> int:
+    count = db.session.scalar(select(func.count()).select_from(model))
     db.session.rollback()
     return count
 
@@ -199,15 +223,19 @@ def event_count() -> int:
 
 def batch_plan(shipments: list[int], args, rng: random.Random, tag: str) -> list[list]:
     """Per shipment of a batch: its id and its scans, the first --duplicates of the batch
-    already stored."""
+    already stored; the last scan of --noticing of them is out for delivery, news that queues
+    an e-mail."""
     per_shipment = args.scans // args.shipments
     plan = []
     duplicates = args.duplicates
-    for shipment in shipments:
+    for number, shipment in enumerate(shipments):
         seen = min(duplicates, per_shipment)
         duplicates -= seen
         old = [scan(shipment, args.history - 1 - n) for n in range(seen)]
         new = [scan(shipment, args.history + n, tag) for n in range(per_shipment - seen)]
+        if number < args.noticing and new:
+            last = args.history + len(new) - 1
+            new[-1] = scan(shipment, last, tag, Status.OUT_FOR_DELIVERY)
         plan.append([shipment, old + new])
     rng.shuffle(plan)
     return plan
@@ -271,10 +299,10 @@ def run(database: str, url: str, args, rng: random.Random) -> list[dict]:
     with bench_app(url, SQLITE_IMMEDIATE_TRANSACTIONS=True) as app, app.app_context():
         for size in args.sizes:
             started = time.perf_counter()
-            shipments = add_shipments(max(size - event_count(), 0) // args.history)
+            shipments = add_shipments(max(size - row_count(), 0) // args.history)
             fill_events(shipments, args.history)
             filled += shipments
-            before = event_count()
+            before = row_count()
             print(
                 f"  {database}: {before:,} events "
                 f"(filled in {time.perf_counter() - started:.0f} s)",
@@ -284,8 +312,11 @@ def run(database: str, url: str, args, rng: random.Random) -> list[dict]:
             chosen = rng.sample(fresh, (args.batches + args.warmup) * args.shipments)
             used.update(chosen)
             db.session.remove()
+            mailed = row_count(Notification)
             result = measure(app, chosen, args, rng)
-            result["size"] = f"{before:,} -> {event_count():,}"
+            result["size"] = f"{before:,} -> {row_count():,}"
+            mailed = row_count(Notification) - mailed
+            print(f"  {database}: {mailed:,} e-mails queued by the transactions, {before:,} events")
             results.append(result)
     return results
 
@@ -330,6 +361,9 @@ def main() -> int:
     parser.add_argument("--shipments", type=int, default=10, help="shipments per transaction")
     parser.add_argument("--duplicates", type=int, default=5, help="already-seen scans per batch")
     parser.add_argument("--history", type=int, default=20, help="events per shipment")
+    parser.add_argument(
+        "--noticing", type=int, default=5, help="shipments per batch whose news queues an e-mail"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
