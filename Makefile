@@ -76,6 +76,7 @@ bench: $(VENV)/.test chromium
 	$(BIN)/python -m bench.widget_weight
 	$(BIN)/python -m bench.order_loader
 	$(BIN)/python -m bench.admin_search
+	$(BIN)/python -m bench.detect
 
 # Chromium for the browser tests: the system's, else Debian's package.
 chromium:
