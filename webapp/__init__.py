@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp import (
     admin,
+    api,
     config,
     database,
     demo,
@@ -22,6 +23,7 @@ from webapp import (
     widget,
 )
 from webapp.admin.cli import cli as users_cli
+from webapp.api.cli import cli as api_keys_cli
 from webapp.cookies import SessionCookies
 from webapp.extensions import compress, csrf, db, htmx, limiter, login_manager, migrate, sock
 from webapp.live import views as live_views
@@ -76,12 +78,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(widget.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(emails.bp)
+    app.register_blueprint(api.bp)
     csrf.exempt(track.bp)  # public forms without a session: the lookup rate limit guards them
     csrf.exempt(widget.bp)
     csrf.exempt(emails.bp)  # the key in the link is the capability; mail clients POST to it
+    csrf.exempt(api.bp)  # no cookies: a key in the Authorization header
     app.register_blueprint(health.bp)
     app.cli.add_command(demo.cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(api_keys_cli)
     filters.register(app)
     errors.register(app)
     headers.register(app)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
+
+from webapp.api import problems
 
 PAGES = {404: "errors/not_found.html", 429: "errors/too_many.html"}
 
@@ -13,7 +15,10 @@ def register(app: Flask) -> None:
 
 
 def render_error(error: HTTPException):
-    """Render the page for this status, keeping headers such as Retry-After."""
+    """Render the page for this status, keeping headers such as Retry-After; under /api/, the
+    same as problem details in JSON."""
+    if request.path.startswith("/api/"):
+        return problems.from_http_error(error)
     template = PAGES.get(error.code, "errors/generic.html")
     response = error.get_response()
     response.set_data(render_template(template, error=error))

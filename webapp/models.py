@@ -220,6 +220,26 @@ class AdminSession(db.Model):
     user: Mapped[AdminUser] = relationship(lazy="joined")
 
 
+class ApiKey(db.Model):
+    """A shop system's key to the API. Only the key's SHA-256 is kept (the key is random, 256
+    bits, so a fast hash is enough); `lookup` is the public part that finds the row."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    lookup: Mapped[str] = mapped_column(String(16), unique=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    #: space-separated: orders:read, orders:write
+    scopes: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes.split()
+
+
 class AuditEntry(db.Model):
     """Something a member of staff did, or tried: kept when the account or the order is gone."""
 
