@@ -75,6 +75,8 @@ class Order(db.Model):
     #: The capability in the e-mails' stop link, made with the first e-mail; unlike the token,
     #: rotating the tracking link leaves it alone.
     mail_key: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
+    #: SHA-256 of the API request that made the order: the same again is the same answer.
+    api_digest: Mapped[str | None] = mapped_column(String(64))
 
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"
@@ -238,6 +240,22 @@ class ApiKey(db.Model):
 
     def allows(self, scope: str) -> bool:
         return scope in self.scopes.split()
+
+
+class IdempotencyKey(db.Model):
+    """An Idempotency-Key a client sent with a request that made something, per API key."""
+
+    __tablename__ = "api_idempotency_keys"
+    __table_args__ = (UniqueConstraint("api_key_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    api_key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_digest: Mapped[str] = mapped_column(String(64))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    order: Mapped[Order] = relationship()
 
 
 class AuditEntry(db.Model):

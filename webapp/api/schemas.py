@@ -1,0 +1,92 @@
+"""What the API takes and gives, as pydantic models: the same models validate requests and
+write the OpenAPI document."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import available_timezones
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    field_validator,
+)
+
+TIME_ZONES = frozenset(available_timezones())
+
+
+class Strict(BaseModel):
+    """Unknown fields are refused, so a misspelt one is an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class ItemIn(Strict):
+    sku: str = Field(min_length=1, max_length=64)
+    title: str = Field(min_length=1, max_length=200)
+    quantity: int = Field(default=1, ge=1, le=100_000)
+    image_url: HttpUrl | None = Field(default=None, max_length=500)
+
+
+class OrderIn(Strict):
+    number: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._#/-]*$")
+    email: EmailStr = Field(max_length=320)
+    name: str = Field(min_length=1, max_length=200)
+    postcode: str = Field(default="", max_length=32)
+    country: str = Field(default="", pattern=r"^([A-Z]{2})?$", description="ISO 3166-1 alpha-2")
+    locale: str = Field(default="en", pattern=r"^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")
+    time_zone: str | None = Field(default=None, description="IANA, e.g. Europe/Berlin")
+    placed_at: AwareDatetime
+    items: list[ItemIn] = Field(default_factory=list, max_length=500)
+
+    @field_validator("country", mode="before")
+    @classmethod
+    def _upper_country(cls, value):
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None and value not in TIME_ZONES:
+            raise ValueError("not an IANA time zone, such as Europe/Berlin")
+        return value
+
+
+class ItemOut(BaseModel):
+    sku: str
+    title: str
+    quantity: int
+    image_url: str | None
+
+
+class EventOut(BaseModel):
+    occurred_at: datetime
+    status: str
+    text: str
+    city: str | None
+    country: str | None
+
+
+class ShipmentOut(BaseModel):
+    carrier: str
+    tracking_number: str
+    service: str | None
+    stage: str
+    status: str
+    eta_date: date | None = Field(description="the day the carrier expects to deliver")
+    delivered_at: datetime | None
+    events: list[EventOut] = Field(description="newest first")
+
+
+class OrderOut(BaseModel):
+    number: str
+    email: str
+    name: str
+    placed_at: datetime
+    tracking_url: str = Field(description="the customer's tracking page, with the order's token")
+    items: list[ItemOut]
+    shipments: list[ShipmentOut]
