@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tests.integration.test_api_keys import assert_problem, bearer, make_key
 from webapp.extensions import db
-from webapp.models import Notification, Order
+from webapp.models import Notification, Order, Shipment
 from webapp.tracking.statuses import Status
 
 ORDERS = "/api/v1/orders"
@@ -180,3 +180,68 @@ def test_a_body_over_a_megabyte_is_413_and_one_just_under_is_read(app, client, k
     response = client.post(ORDERS, data=huge, content_type="application/json", headers=bearer(key))
     assert_problem(response, 413)
     assert count(app, Order) == 1
+
+
+# Shipments
+
+
+def add(client, key, body, number="LL-7001"):
+    return client.post(f"{ORDERS}/{number}/shipments", json=body, headers=bearer(key))
+
+
+def test_a_parcel_without_a_carrier_gets_the_one_its_number_vouches_for(app, client, key):
+    post(client, key)
+    response = add(client, key, {"tracking_number": "rb 1234 5678 5gb"})
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["shipment"]["carrier"] == "royalmail"
+    assert body["shipment"]["tracking_number"] == "RB123456785GB"
+    assert body["shipment"]["stage"] == "ordered"
+    assert body["candidates"][0] == {
+        "carrier": "royalmail",
+        "format": "s10",
+        "check_digit_valid": True,
+        "confidence": 0.9,
+    }
+    with app.app_context():
+        shipment = db.session.scalar(select(Shipment))
+        assert shipment.next_check_at is not None  # the worker checks it at once
+
+
+def test_a_number_that_does_not_vouch_for_a_carrier_is_422_with_what_it_could_be(app, client, key):
+    post(client, key)
+    body = assert_problem(add(client, key, {"tracking_number": "GM2951173225174494"}), 422)
+    assert body["errors"][0]["field"] == "carrier"
+    assert body["candidates"][0]["format"] == "dhl_ecommerce"
+    assert count(app, Shipment) == 0
+    given = add(client, key, {"tracking_number": "GM2951173225174494", "carrier": "dhl"})
+    assert given.status_code == 201
+    assert given.get_json()["shipment"]["carrier"] == "dhl"
+
+
+def test_the_carrier_given_wins_over_detection_and_must_be_known(app, client, key):
+    post(client, key)
+    chosen = add(client, key, {"tracking_number": "1Z5R89390357567127", "carrier": "dpd"})
+    assert chosen.get_json()["shipment"]["carrier"] == "dpd"
+    assert chosen.get_json()["candidates"][0]["carrier"] == "ups"
+    unknown = add(client, key, {"tracking_number": "1Z5R89390357567128", "carrier": "owl-post"})
+    assert assert_problem(unknown, 422)["errors"][0]["field"] == "carrier"
+
+
+def test_the_same_parcel_again_is_a_repeat_and_another_carrier_a_409(app, client, key):
+    post(client, key)
+    first = add(client, key, {"tracking_number": "1Z5R89390357567127"})
+    again = add(client, key, {"tracking_number": "1Z 5R8 939 0357 5671 27"})
+    assert again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json() == first.get_json()
+    other = add(client, key, {"tracking_number": "1Z5R89390357567127", "carrier": "dhl"})
+    assert_problem(other, 409)
+    assert count(app, Shipment) == 1
+
+
+def test_a_parcel_for_an_unknown_order_is_404_and_odd_characters_422(app, client, key):
+    assert_problem(add(client, key, {"tracking_number": "1Z5R89390357567127"}, "LL-9"), 404)
+    post(client, key)
+    bad = add(client, key, {"tracking_number": "<b>1Z</b>"})
+    assert assert_problem(bad, 422)["errors"][0]["field"] == "tracking_number"

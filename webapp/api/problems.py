@@ -30,6 +30,7 @@ class Problem(HTTPException):
         super().__init__(detail or title)
         self.code, self.title, self.detail = status, title, detail
         self.errors, self.extra_headers = list(errors), headers or {}
+        self.extra: dict = {}  # further members of the problem, such as a list to choose from
 
     def get_response(self, environ=None, scope=None) -> Response:
         body = {"type": "about:blank", "title": self.title, "status": self.code}
@@ -37,6 +38,7 @@ class Problem(HTTPException):
             body["detail"] = self.detail
         if self.errors:
             body["errors"] = [{"field": e.field, "message": e.message} for e in self.errors]
+        body |= self.extra
         response = jsonify(body)
         response.status_code = self.code
         response.content_type = CONTENT_TYPE

@@ -56,6 +56,21 @@ class OrderIn(Strict):
         return value
 
 
+class ShipmentIn(Strict):
+    tracking_number: str = Field(
+        max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]*$", description="spaces, dashes ignored"
+    )
+    carrier: str | None = Field(default=None, description="read from the number when absent")
+    service: str | None = Field(default=None, max_length=100)
+
+
+class CandidateOut(BaseModel):
+    carrier: str
+    format: str
+    check_digit_valid: bool | None = Field(description="null: the format has no check digit")
+    confidence: float
+
+
 class ItemOut(BaseModel):
     sku: str
     title: str
@@ -90,3 +105,8 @@ class OrderOut(BaseModel):
     tracking_url: str = Field(description="the customer's tracking page, with the order's token")
     items: list[ItemOut]
     shipments: list[ShipmentOut]
+
+
+class ShipmentCreated(BaseModel):
+    shipment: ShipmentOut
+    candidates: list[CandidateOut] = Field(description="what the number's shape says, best first")

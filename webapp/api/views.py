@@ -10,12 +10,22 @@ from flask import Blueprint, current_app, g, request, url_for
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
-from webapp.api import keys, orders
+from webapp.api import keys, orders, shipments
 from webapp.api.problems import FieldError, Problem
-from webapp.api.schemas import EventOut, ItemOut, OrderIn, OrderOut, ShipmentOut
+from webapp.api.schemas import (
+    CandidateOut,
+    EventOut,
+    ItemOut,
+    OrderIn,
+    OrderOut,
+    ShipmentCreated,
+    ShipmentIn,
+    ShipmentOut,
+)
 from webapp.emails.links import public_url
 from webapp.extensions import db
 from webapp.models import Order, Shipment
+from webapp.tracking.carriers import CARRIERS
 from webapp.tracking.detection import detect
 from webapp.tracking.stages import Stage
 
@@ -69,19 +79,19 @@ def detect_carrier():
         raise _bad_number("Give the tracking number as ?number=…")
     if len(number) > LONGEST_NUMBER:
         raise _bad_number(f"A tracking number has at most {LONGEST_NUMBER} characters.")
-    candidates = detect(number)
-    return {
-        "number": number,
-        "candidates": [
-            {
-                "carrier": c.carrier,
-                "format": c.format,
-                "check_digit_valid": c.check_digit_valid,
-                "confidence": c.confidence,
-            }
-            for c in candidates
-        ],
-    }
+    return {"number": number, "candidates": _candidates_out(detect(number))}
+
+
+def _candidates_out(candidates) -> list[dict]:
+    return [
+        CandidateOut(
+            carrier=c.carrier,
+            format=c.format,
+            check_digit_valid=c.check_digit_valid,
+            confidence=c.confidence,
+        ).model_dump(mode="json")
+        for c in candidates
+    ]
 
 
 def _bad_number(message: str) -> Problem:
@@ -123,10 +133,51 @@ def create_order():
 @requires("orders:read")
 def read_order(number: str):
     """The order, its parcels with their stage, status, expected day and scans, and its link."""
+    return order_out(_order(number))
+
+
+@bp.post("/orders/<path:number>/shipments")
+@requires("orders:write")
+def add_shipment(number: str):
+    """Register a parcel; without a carrier, the one its number vouches for, else a 422 that
+    lists what the number could be."""
+    order = _order(number)
+    payload = _body(ShipmentIn)
+    if payload.carrier is not None and payload.carrier not in CARRIERS:
+        known = ", ".join(sorted(CARRIERS))
+        raise _field_problem("carrier", f"unknown carrier; known: {known}")
+    try:
+        registered = shipments.register(order, payload)
+    except shipments.Unclear as unclear:
+        problem = _field_problem("carrier", "the number does not say which carrier; give it")
+        problem.extra["candidates"] = _candidates_out(unclear.candidates)
+        raise problem from None
+    except shipments.Conflict:
+        raise Problem(
+            409,
+            "Conflict",
+            "This order has that tracking number already, with another carrier.",
+            [FieldError("tracking_number", "registered already with another carrier")],
+        ) from None
+    body = ShipmentCreated(
+        shipment=_shipment_out(registered.shipment),
+        candidates=_candidates_out(registered.candidates),
+    ).model_dump(mode="json")
+    headers = {"Location": url_for(".read_order", number=order.number)}
+    if not registered.created:
+        headers["Idempotent-Replayed"] = "true"
+    return body, 201, headers
+
+
+def _order(number: str) -> Order:
     order = db.session.scalar(select(Order).where(Order.number == number))
     if order is None:
         raise Problem(404, "Not Found", f"No order {number}.")
-    return order_out(order)
+    return order
+
+
+def _field_problem(field: str, message: str) -> Problem:
+    return Problem(422, "Unprocessable Content", message, [FieldError(field, message)])
 
 
 def order_out(order: Order) -> dict:
