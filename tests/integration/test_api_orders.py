@@ -245,3 +245,12 @@ def test_a_parcel_for_an_unknown_order_is_404_and_odd_characters_422(app, client
     post(client, key)
     bad = add(client, key, {"tracking_number": "<b>1Z</b>"})
     assert assert_problem(bad, 422)["errors"][0]["field"] == "tracking_number"
+
+
+def test_control_characters_are_refused_and_an_unpaired_surrogate_is_not_json(app, client, key):
+    body = assert_problem(post(client, key, ORDER | {"name": "Ada\x00Lovelace"}), 422)
+    assert body["errors"][0]["field"] == "name"
+    raw = json.dumps(ORDER).replace("Ada Lovelace", "Ada \\ud800")
+    response = client.post(ORDERS, data=raw, content_type="application/json", headers=bearer(key))
+    assert "not valid JSON" in assert_problem(response, 400)["detail"]
+    assert count(app, Order) == 0

@@ -4,19 +4,42 @@ write the OpenAPI document."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated, Any
 from zoneinfo import available_timezones
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     HttpUrl,
+    WithJsonSchema,
     field_validator,
 )
 
 TIME_ZONES = frozenset(available_timezones())
+# Text without control characters: PostgreSQL refuses NUL, and the rest has no place in a name.
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+
+
+def _address(value: str) -> str:
+    """A syntactically valid address on a domain mail can reach, or `.test` (RFC 6761) so a shop
+    can place test orders; no DNS lookup."""
+    try:
+        return validate_email(value, check_deliverability=False, test_environment=True).normalized
+    except EmailNotValidError as error:
+        raise ValueError(f"not an e-mail address: {error}") from None
+
+
+Email = Annotated[
+    str, AfterValidator(_address), WithJsonSchema({"type": "string", "format": "email"})
+]
+
+
+def text(min_length: int = 0, max_length: int = 200, **field) -> Any:
+    return Field(min_length=min_length, max_length=max_length, pattern=PRINTABLE, **field)
 
 
 class Strict(BaseModel):
@@ -26,20 +49,24 @@ class Strict(BaseModel):
 
 
 class ItemIn(Strict):
-    sku: str = Field(min_length=1, max_length=64)
-    title: str = Field(min_length=1, max_length=200)
+    sku: str = text(1, 64)
+    title: str = text(1, 200)
     quantity: int = Field(default=1, ge=1, le=100_000)
     image_url: HttpUrl | None = Field(default=None, max_length=500)
 
 
 class OrderIn(Strict):
     number: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._#/-]*$")
-    email: EmailStr = Field(max_length=320)
-    name: str = Field(min_length=1, max_length=200)
-    postcode: str = Field(default="", max_length=32)
+    email: Email = Field(max_length=320)
+    name: str = text(1, 200)
+    postcode: str = text(0, 32, default="")
     country: str = Field(default="", pattern=r"^([A-Z]{2})?$", description="ISO 3166-1 alpha-2")
-    locale: str = Field(default="en", pattern=r"^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")
-    time_zone: str | None = Field(default=None, description="IANA, e.g. Europe/Berlin")
+    locale: str = Field(default="en", max_length=16, pattern=r"^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")
+    time_zone: str | None = Field(
+        default=None,
+        description="IANA, e.g. Europe/Berlin",
+        json_schema_extra={"enum": sorted(TIME_ZONES)},
+    )
     placed_at: AwareDatetime
     items: list[ItemIn] = Field(default_factory=list, max_length=500)
 
@@ -61,7 +88,7 @@ class ShipmentIn(Strict):
         max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]*$", description="spaces, dashes ignored"
     )
     carrier: str | None = Field(default=None, description="read from the number when absent")
-    service: str | None = Field(default=None, max_length=100)
+    service: str | None = text(0, 100, default=None)
 
 
 class CandidateOut(BaseModel):
@@ -110,3 +137,20 @@ class OrderOut(BaseModel):
 class ShipmentCreated(BaseModel):
     shipment: ShipmentOut
     candidates: list[CandidateOut] = Field(description="what the number's shape says, best first")
+
+
+class FieldErrorOut(BaseModel):
+    field: str = Field(description="the path of the field at fault, such as items.0.quantity")
+    message: str
+
+
+class ProblemOut(BaseModel):
+    """RFC 9457 problem details; `candidates` when a carrier could not be read from a number."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldErrorOut] | None = None

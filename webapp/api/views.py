@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, g, request, url_for
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 
-from webapp.api import keys, orders, shipments
+from webapp.api import keys, openapi, orders, shipments
 from webapp.api.problems import FieldError, Problem
 from webapp.api.schemas import (
     CandidateOut,
@@ -68,6 +68,12 @@ def requires(scope: str | None = None) -> Callable:
 def _bearer() -> str:
     scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
     return credentials.strip() if scheme.lower() == "bearer" else ""
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    """What the API takes and gives, as OpenAPI 3.1; public, like any API's documentation."""
+    return openapi.document()
 
 
 @bp.get("/carriers/detect")
@@ -228,7 +234,8 @@ def _body(model: type[BaseModel]) -> BaseModel:
         raise Problem(415, "Unsupported Media Type", "Send the body as application/json.")
     try:
         data = json.loads(request.get_data())
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        json.dumps(data, ensure_ascii=False).encode()  # an unpaired \ud800 escape fails here
+    except (UnicodeError, json.JSONDecodeError) as error:
         raise Problem(400, "Bad Request", f"The body is not valid JSON: {error}") from None
     try:
         return model.model_validate(data)
