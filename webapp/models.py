@@ -107,6 +107,8 @@ class Shipment(db.Model):
     __tablename__ = "shipments"
     __table_args__ = (
         Index(None, "carrier", "tracking_number"),
+        # An order has a parcel once, however often the shop registers it.
+        Index("uq_shipments_order_id_tracking_number", "order_id", "tracking_number", unique=True),
         Index(None, "next_check_at"),
         Index(None, "stage", "delivered_at"),  # overview: parcels travelling, recent deliveries
         Index(None, "shipped_at", "carrier"),  # overview: parcels shipped per carrier per day

@@ -5,6 +5,8 @@ Revises: 0011
 
 An order made through the API keeps its request's digest: the same request again gets the same
 answer, a different one for the same number a conflict. Idempotency-Keys are kept per API key.
+A tracking number is on an order once (a unique index, not a constraint, so SQLite keeps the
+table and its triggers), so a parcel registered twice at once is still one parcel.
 """
 
 import sqlalchemy as sa
@@ -63,9 +65,16 @@ def upgrade():
     op.create_index(
         "ix_api_idempotency_keys_order_id", "api_idempotency_keys", ["order_id"]
     )
+    op.create_index(
+        "uq_shipments_order_id_tracking_number",
+        "shipments",
+        ["order_id", "tracking_number"],
+        unique=True,
+    )
 
 
 def downgrade():
+    op.drop_index("uq_shipments_order_id_tracking_number", "shipments")
     op.drop_table("api_idempotency_keys")
     op.drop_column("orders", "api_digest")
     op.drop_table("api_keys")

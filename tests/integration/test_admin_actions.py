@@ -328,6 +328,25 @@ def test_only_the_carrier_can_be_corrected(app, agent, parcel):
     assert (shipment.carrier, shipment.tracking_number) == ("usps", "RB000000042GB")
 
 
+def test_a_correction_to_another_parcels_number_of_the_order_is_refused(app, agent, parcel):
+    with app.app_context():
+        order = db.session.scalar(select(Order).where(Order.number == NUMBER))
+        add_shipment(order, [(Status.INFO_RECEIVED, 1)], number="RB000000043GB")
+        db.session.commit()
+    before = snapshot(app, parcel)
+    response = act(
+        agent,
+        f"{DETAIL}/shipments/{parcel}/correction",
+        carrier="royalmail",
+        tracking_number="RB000000043GB",
+    )
+    assert response.status_code == 422
+    assert "Another parcel of this order has that tracking number." in response.get_data(
+        as_text=True
+    )
+    assert snapshot(app, parcel) == before
+
+
 # Rotating the tracking link
 
 

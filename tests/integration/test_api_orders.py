@@ -7,6 +7,7 @@ import json
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from tests.integration.test_api_keys import assert_problem, bearer, make_key
 from webapp.extensions import db
@@ -254,3 +255,41 @@ def test_control_characters_are_refused_and_an_unpaired_surrogate_is_not_json(ap
     response = client.post(ORDERS, data=raw, content_type="application/json", headers=bearer(key))
     assert "not valid JSON" in assert_problem(response, 400)["detail"]
     assert count(app, Order) == 0
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["[" * 50_000 + "]" * 50_000, '{"number": "LL-1", "quantity": ' + "9" * 5000 + "}"],
+    ids=["nested too deep", "integer too long"],
+)
+def test_json_too_deep_or_with_a_huge_number_is_400(app, client, key, raw):
+    response = client.post(ORDERS, data=raw, content_type="application/json", headers=bearer(key))
+    assert "not valid JSON" in assert_problem(response, 400)["detail"]
+
+
+@pytest.mark.parametrize("placed_at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_a_placing_time_out_of_range_is_named(app, client, key, placed_at):
+    body = assert_problem(post(client, key, ORDER | {"placed_at": placed_at}), 422)
+    assert body["errors"][0]["field"] == "placed_at"
+
+
+def test_an_order_number_with_a_slash_is_refused_so_its_url_stays_one_path(app, client, key):
+    body = assert_problem(post(client, key, ORDER | {"number": "A/.."}), 422)
+    assert body["errors"][0]["field"] == "number"
+
+
+def test_reading_a_parcel_list_is_405_naming_post(app, client, key):
+    post(client, key)
+    response = client.get(f"{ORDERS}/LL-7001/shipments", headers=bearer(key))
+    assert_problem(response, 405)
+    assert "POST" in response.headers["Allow"]
+
+
+def test_the_database_keeps_a_tracking_number_once_per_order(app, key, make_order):
+    make_order("LL-7200", shipments=[[(Status.INFO_RECEIVED, 0)]])
+    with app.app_context():
+        order = db.session.scalar(select(Order).where(Order.number == "LL-7200"))
+        number = order.shipments[0].tracking_number
+        db.session.add(Shipment(order_id=order.id, carrier="dhl", tracking_number=number))
+        with pytest.raises(IntegrityError):
+            db.session.commit()

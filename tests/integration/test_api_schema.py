@@ -48,7 +48,7 @@ def test_the_document_is_openapi_3_1_with_every_route_of_the_api(client, app):
         for method in operations
     }
     routes = {
-        (method, rule.rule.replace("<path:number>", "{number}"))
+        (method, rule.rule.replace("<number>", "{number}"))
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/api/v1/") and rule.endpoint != "api.openapi_document"
         for method in rule.methods - {"HEAD", "OPTIONS"}

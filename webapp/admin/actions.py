@@ -91,6 +91,9 @@ def correct_shipment(shipment: Shipment, actor: Staff, carrier: str, number: str
     old = {"carrier": shipment.carrier, "tracking_number": shipment.tracking_number}
     if (carrier, number) == (old["carrier"], old["tracking_number"]):
         raise ActionError("The parcel has that carrier and tracking number already.")
+    others = [s for s in shipment.order.shipments if s is not shipment]
+    if any(other.tracking_number == number for other in others):
+        raise ActionError("Another parcel of this order has that tracking number.")
     removed = db.session.execute(
         delete(TrackingEvent).where(TrackingEvent.shipment_id == shipment.id)
     ).rowcount

@@ -3,7 +3,7 @@ write the OpenAPI document."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from zoneinfo import available_timezones
 
@@ -34,8 +34,22 @@ def _address(value: str) -> str:
 
 
 Email = Annotated[
-    str, AfterValidator(_address), WithJsonSchema({"type": "string", "format": "email"})
+    str,
+    AfterValidator(_address),
+    WithJsonSchema({"type": "string", "format": "email", "maxLength": 320}),
 ]
+
+
+def _in_utc(value: datetime) -> datetime:
+    """Refuse a local time whose UTC moment is outside what a date holds (year 1 at +14:00)."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the moment in UTC falls outside the years 1 to 9999") from None
+
+
+PlacedAt = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+TimeZone = Annotated[str, Field(json_schema_extra={"enum": sorted(TIME_ZONES)})]
 
 
 def text(min_length: int = 0, max_length: int = 200, **field) -> Any:
@@ -56,18 +70,14 @@ class ItemIn(Strict):
 
 
 class OrderIn(Strict):
-    number: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._#/-]*$")
+    number: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._#-]*$")
     email: Email = Field(max_length=320)
     name: str = text(1, 200)
     postcode: str = text(0, 32, default="")
     country: str = Field(default="", pattern=r"^([A-Z]{2})?$", description="ISO 3166-1 alpha-2")
     locale: str = Field(default="en", max_length=16, pattern=r"^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})*$")
-    time_zone: str | None = Field(
-        default=None,
-        description="IANA, e.g. Europe/Berlin",
-        json_schema_extra={"enum": sorted(TIME_ZONES)},
-    )
-    placed_at: AwareDatetime
+    time_zone: TimeZone | None = Field(default=None, description="IANA, e.g. Europe/Berlin")
+    placed_at: PlacedAt
     items: list[ItemIn] = Field(default_factory=list, max_length=500)
 
     @field_validator("country", mode="before")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
 from webapp.api.schemas import ShipmentIn
 from webapp.extensions import db
 from webapp.models import Order, Shipment, utcnow
@@ -34,17 +37,35 @@ def register(order: Order, payload: ShipmentIn) -> Registered:
     number = normalize(payload.tracking_number)  # the schema allows only what this keeps
     candidates = detect(number)
     carrier = payload.carrier or _detected(candidates)
-    for shipment in order.shipments:
-        if shipment.tracking_number == number:
-            if shipment.carrier != carrier:
-                raise Conflict
-            return Registered(shipment, candidates, created=False)
+    if (earlier := _registered(order, number, carrier)) is not None:
+        return Registered(earlier, candidates, created=False)
     shipment = Shipment(
-        carrier=carrier, tracking_number=number, service=payload.service, next_check_at=utcnow()
+        order_id=order.id,
+        carrier=carrier,
+        tracking_number=number,
+        service=payload.service,
+        next_check_at=utcnow(),
     )
-    order.shipments.append(shipment)
-    db.session.commit()
+    db.session.add(shipment)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a twin request registered it a moment ago
+        db.session.rollback()
+        earlier = _registered(order, number, carrier)
+        if earlier is None:
+            raise
+        return Registered(earlier, candidates, created=False)
     return Registered(shipment, candidates, created=True)
+
+
+def _registered(order: Order, number: str, carrier: str) -> Shipment | None:
+    """The order's parcel with this number, read afresh; Conflict if under another carrier."""
+    shipment = db.session.scalar(
+        select(Shipment).where(Shipment.order_id == order.id, Shipment.tracking_number == number)
+    )
+    if shipment is not None and shipment.carrier != carrier:
+        raise Conflict
+    return shipment
 
 
 def _detected(candidates: list[Candidate]) -> str:

@@ -135,14 +135,14 @@ def create_order():
     return order_out(received.order), 201, headers
 
 
-@bp.get("/orders/<path:number>")
+@bp.get("/orders/<number>")
 @requires("orders:read")
 def read_order(number: str):
     """The order, its parcels with their stage, status, expected day and scans, and its link."""
     return order_out(_order(number))
 
 
-@bp.post("/orders/<path:number>/shipments")
+@bp.post("/orders/<number>/shipments")
 @requires("orders:write")
 def add_shipment(number: str):
     """Register a parcel; without a carrier, the one its number vouches for, else a 422 that
@@ -235,7 +235,7 @@ def _body(model: type[BaseModel]) -> BaseModel:
     try:
         data = json.loads(request.get_data())
         json.dumps(data, ensure_ascii=False).encode()  # an unpaired \ud800 escape fails here
-    except (UnicodeError, json.JSONDecodeError) as error:
+    except (ValueError, RecursionError) as error:  # bad JSON or UTF-8, too deep, huge integers
         raise Problem(400, "Bad Request", f"The body is not valid JSON: {error}") from None
     try:
         return model.model_validate(data)
