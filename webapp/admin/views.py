@@ -15,7 +15,8 @@ from flask import (
 )
 from flask_login import current_user, login_user, logout_user
 
-from webapp.admin import audit, dashboard
+from webapp.admin import audit, dashboard, imports
+from webapp.admin.access import requires
 from webapp.admin.accounts import authenticate, end_session, find_session, start_session
 from webapp.extensions import db, limiter, login_manager
 from webapp.widget.options import LAYOUTS, EmbedOptions
@@ -23,6 +24,7 @@ from webapp.widget.snippet import embed_snippet
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PUBLIC_ENDPOINTS = ("admin.login_form", "admin.login")
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
 
 
 @login_manager.user_loader
@@ -115,3 +117,39 @@ def _safe_next() -> str:
     if target.startswith("/admin") and "//" not in target and "\\" not in target:
         return target
     return ""
+
+
+@bp.get("/imports")
+@requires("agent")
+def imports_form():
+    """Upload orders and parcels as CSV: the columns, and the form."""
+    return render_template("admin/imports.html", columns=imports.COLUMNS, outcomes=None)
+
+
+@bp.post("/imports")
+@requires("agent")
+def import_file():
+    """Make the file's orders and parcels, and say per order what became of it."""
+    request.max_content_length = IMPORT_MAX_BYTES
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise imports.FileError("Choose a CSV file first.")
+        outcomes = imports.import_csv(upload.read())
+    except imports.FileError as error:
+        page = render_template(
+            "admin/imports.html", columns=imports.COLUMNS, outcomes=None, error=str(error)
+        )
+        return page, 422
+    audit.record(
+        "orders_imported",
+        current_user.email,
+        current_user.user_id,
+        file=(upload.filename or "")[:200],
+        made=sum(o.state == "made" for o in outcomes),
+        there_already=sum(o.state == "there already" for o in outcomes),
+        refused=sum(o.state == "refused" for o in outcomes),
+        parcels=sum(o.parcels for o in outcomes),
+    )
+    db.session.commit()
+    return render_template("admin/imports.html", columns=imports.COLUMNS, outcomes=outcomes)

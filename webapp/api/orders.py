@@ -30,7 +30,7 @@ class Received:
     created: bool  # False: an earlier request made it, and this one repeats it
 
 
-def receive(payload: OrderIn, api_key: ApiKey, idempotency_key: str | None) -> Received:
+def receive(payload: OrderIn, api_key: ApiKey | None, idempotency_key: str | None) -> Received:
     """The order this request makes, or made before when it is a repeat; commits."""
     digest = request_digest(payload)
     for _ in range(2):  # a concurrent twin may win the insert; then its order is the answer
@@ -52,8 +52,8 @@ def request_digest(payload: OrderIn) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _earlier(number: str, digest: str, api_key: ApiKey, idempotency_key: str | None):
-    if idempotency_key is not None:
+def _earlier(number: str, digest: str, api_key: ApiKey | None, idempotency_key: str | None):
+    if api_key is not None and idempotency_key is not None:
         seen = db.session.scalar(
             select(IdempotencyKey).where(
                 IdempotencyKey.api_key_id == api_key.id, IdempotencyKey.key == idempotency_key
@@ -69,7 +69,9 @@ def _earlier(number: str, digest: str, api_key: ApiKey, idempotency_key: str | N
     return order
 
 
-def _create(payload: OrderIn, digest: str, api_key: ApiKey, idempotency_key: str | None) -> Order:
+def _create(
+    payload: OrderIn, digest: str, api_key: ApiKey | None, idempotency_key: str | None
+) -> Order:
     fields = payload.model_dump(exclude={"items", "email"})
     order = Order(**fields, email=normalise_email(payload.email), api_digest=digest)
     order.items = [
@@ -78,7 +80,7 @@ def _create(payload: OrderIn, digest: str, api_key: ApiKey, idempotency_key: str
     ]
     db.session.add(order)
     notifications.order_placed(order)
-    if idempotency_key is not None:
+    if api_key is not None and idempotency_key is not None:
         db.session.add(
             IdempotencyKey(
                 api_key_id=api_key.id, key=idempotency_key, request_digest=digest, order=order

@@ -25,6 +25,10 @@ class Conflict(Exception):
     """The order has this tracking number already, with another carrier."""
 
 
+class UnknownCarrier(Exception):
+    """The carrier given is none of ours."""
+
+
 @dataclass(frozen=True)
 class Registered:
     shipment: Shipment
@@ -35,6 +39,8 @@ class Registered:
 def register(order: Order, payload: ShipmentIn) -> Registered:
     """Add the parcel, due for its first check at once; the same parcel again is a repeat."""
     number = normalize(payload.tracking_number)  # the schema allows only what this keeps
+    if payload.carrier is not None and payload.carrier not in CARRIERS:
+        raise UnknownCarrier
     candidates = detect(number)
     carrier = payload.carrier or _detected(candidates)
     if (earlier := _registered(order, number, carrier)) is not None:

@@ -149,11 +149,11 @@ def add_shipment(number: str):
     lists what the number could be."""
     order = _order(number)
     payload = _body(ShipmentIn)
-    if payload.carrier is not None and payload.carrier not in CARRIERS:
-        known = ", ".join(sorted(CARRIERS))
-        raise _field_problem("carrier", f"unknown carrier; known: {known}")
     try:
         registered = shipments.register(order, payload)
+    except shipments.UnknownCarrier:
+        known = ", ".join(sorted(CARRIERS))
+        raise _field_problem("carrier", f"unknown carrier; known: {known}") from None
     except shipments.Unclear as unclear:
         problem = _field_problem("carrier", "the number does not say which carrier; give it")
         problem.extra["candidates"] = _candidates_out(unclear.candidates)
