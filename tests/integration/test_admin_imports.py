@@ -91,6 +91,17 @@ def test_each_fault_is_named_on_its_row_and_the_good_orders_still_go_in(app, age
     assert count(app, Shipment) == 0
 
 
+def test_a_parcel_of_an_unknown_carrier_is_named_and_its_order_still_made(app, agent):
+    text = HEADER + (
+        "LL-8201,ada@example.com,Ada,2026-12-01T09:30:00+00:00,GB,SER-1,Serum,1,"
+        "RB123456785GB,owl-post\n"
+    )
+    page = upload(agent, text).get_data(as_text=True)
+    assert "1 made, 0 there already, 0 refused" in page
+    assert "row 2, carrier: owl-post is none of ours" in page
+    assert (count(app, Order), count(app, Shipment)) == (1, 0)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -119,31 +119,34 @@ def _order_payload(first: dict, item_rows: list, first_line: int, outcome: Outco
         for fault in error.errors():
             location = fault["loc"]
             if location[0] == "items" and len(location) > 1:
-                line, name = item_rows[location[1]][0], ".".join(map(str, location[2:]))
+                line, name = item_rows[location[1]][0], _field(location[2:])
             else:
-                line, name = first_line, ".".join(map(str, location))
+                line, name = first_line, _field(location)
             outcome.refuse(f"row {line}, {name}: {fault['msg']}")
         return None
 
 
 def _add_parcel(order, line: int, cells: dict, outcome: Outcome) -> None:
     data = {c: cells[c] for c in PARCEL_COLUMNS if cells.get(c)}
+    number = data["tracking_number"]
     try:
         registered = shipments.register(order, ShipmentIn.model_validate(data))
     except ValidationError as error:
-        for fault in error.errors():
-            outcome.problems.append(
-                f"row {line}, {'.'.join(map(str, fault['loc']))}: {fault['msg']}"
-            )
+        outcome.problems += [
+            f"row {line}, {_field(fault['loc'])}: {fault['msg']}" for fault in error.errors()
+        ]
+        return
+    except shipments.UnknownCarrier:
+        outcome.problems.append(f"row {line}, carrier: {data['carrier']} is none of ours")
         return
     except shipments.Unclear:
-        outcome.problems.append(
-            f"row {line}: {data['tracking_number']} does not say its carrier; fill in carrier"
-        )
+        outcome.problems.append(f"row {line}: {number} does not say its carrier; fill in carrier")
         return
     except shipments.Conflict:
-        outcome.problems.append(
-            f"row {line}: {data['tracking_number']} is there with another carrier"
-        )
+        outcome.problems.append(f"row {line}: {number} is there with another carrier")
         return
     outcome.parcels += registered.created
+
+
+def _field(location: tuple) -> str:
+    return ".".join(map(str, location))
