@@ -17,26 +17,39 @@ from webapp.extensions import db
 from webapp.models import Shipment, utcnow
 from webapp.tracking.notices import Delay
 from webapp.tracking.stages import Stage
-from workers import leases, metrics, schedule
-from workers.carriers import FEEDS, feed
-from workers.carriers.feed import FeedError, Tracking
+from workers import carriers, leases, metrics, schedule
+from workers.carriers import feed
+from workers.carriers.feed import FeedError, Parcel, Tracking
 
 log = logging.getLogger("workers.poll")
+
+
+class NoFeed(FeedError):
+    """No enabled feed carries this carrier: checked again at the longest back-off."""
+
+    outcome = "no_feed"
 
 
 @dataclass
 class Poller:
     app: Flask
     owner: str
-    feed_name: str
-    feed: ModuleType
     http: requests.Session
 
     @classmethod
     def for_app(cls, app: Flask, owner: str) -> Poller:
-        """A poller for the feed the app's configuration names."""
-        name = app.config["CARRIER_FEED"]
-        return cls(app, owner, name, FEEDS[name], feed.session())
+        return cls(app, owner, feed.session())
+
+    def feed_for(self, carrier: str) -> ModuleType | None:
+        return carriers.feed_for(carrier, self.app.config)
+
+    @property
+    def feed_names(self) -> list[str]:
+        """The feeds this configuration polls with."""
+        config = self.app.config
+        feeds = (carriers.FEEDS.get(name) for name in config["FEEDS"])
+        names = [feed.NAME for feed in feeds if feed and carriers.enabled(feed, config)]
+        return [*names, config["CARRIER_FEED"]] if config["CARRIER_FEED"] else names
 
     def tick(self, stop: Event) -> int:
         """Claim a batch of due shipments and poll them until done or told to stop; how many."""
@@ -59,17 +72,27 @@ class Poller:
             carrier, number, due = self._target(shipment_id)
         started = time.monotonic()
         metrics.poll_lag.observe(max(0.0, (utcnow() - due).total_seconds()))
-        try:
-            answer, error = self.feed.fetch(self.http, number, self.app.config), None
-        except FeedError as failure:
-            answer, error = None, failure
-        except Exception as failure:  # a feed's bug must not stop polling for everyone else
-            log.exception("feed %s failed on shipment %s", self.feed_name, shipment_id)
-            answer, error = None, FeedError(f"{type(failure).__name__} in the feed adapter")
+        source = self.feed_for(carrier)
+        name = getattr(source, "NAME", "none")
+        answer, error = self._fetch(source, Parcel(carrier, number), shipment_id)
         with self.app.app_context():
             line = self._record(shipment_id, answer, error)
-        metrics.polls.labels(self.feed_name, carrier, error.outcome if error else "ok").inc()
-        log.info("%s feed=%s ms=%.0f", line, self.feed_name, (time.monotonic() - started) * 1000)
+        metrics.polls.labels(name, carrier, error.outcome if error else "ok").inc()
+        log.info("%s feed=%s ms=%.0f", line, name, (time.monotonic() - started) * 1000)
+
+    def _fetch(
+        self, source: ModuleType | None, parcel: Parcel, shipment_id: int
+    ) -> tuple[Tracking | None, FeedError | None]:
+        if source is None:
+            message = f"no feed is set up for the carrier {parcel.carrier!r}"
+            return None, NoFeed(message, self.app.config["BACKOFF_MAX_SECONDS"])
+        try:
+            return source.fetch(self.http, parcel, self.app.config), None
+        except FeedError as failure:
+            return None, failure
+        except Exception as failure:  # a feed's bug must not stop polling for everyone else
+            log.exception("feed %s failed on shipment %s", source.NAME, shipment_id)
+            return None, FeedError(f"{type(failure).__name__} in the feed adapter")
 
     def _target(self, shipment_id: int) -> tuple[str, str, datetime]:
         shipment = db.session.get(Shipment, shipment_id)

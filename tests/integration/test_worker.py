@@ -247,8 +247,10 @@ def test_a_leased_shipment_is_not_claimed_by_another_worker(worker_app, sandbox_
 class BrokenFeed:
     """A feed adapter with a bug in it."""
 
+    NAME = "broken"
+
     @staticmethod
-    def fetch(http, tracking_number, config):
+    def fetch(http, parcel, config):
         raise KeyError("events")
 
 
@@ -258,7 +260,7 @@ def test_a_bug_in_a_feed_adapter_backs_off_that_shipment_and_polling_goes_on(
     app = worker_app(sandbox_carrier)
     first, second = (add_due_shipment(app, sandbox_number(1)) for _ in range(2))
     poller = Poller.for_app(app, "test-worker")
-    poller.feed = BrokenFeed
+    poller.feed_for = lambda carrier: BrokenFeed
     assert poller.tick(Event()) == 2
     for shipment_id in (first, second):
         state = shipment_state(app, shipment_id)
@@ -300,3 +302,17 @@ def test_housekeeping_prunes_expired_staff_sessions(app):
     assert prune_admin_sessions(app) == 1
     with app.app_context():
         assert db.session.scalar(select(AdminSession.id_hash)) == "b" * 64
+
+
+def test_a_carrier_no_feed_carries_is_checked_again_at_the_longest_back_off(
+    worker_app, sandbox_carrier
+):
+    app = worker_app(sandbox_carrier, CARRIER_FEED="", BACKOFF_MAX_SECONDS=6 * 3600)
+    shipment_id = add_due_shipment(app, sandbox_number(1))
+    with app.app_context():
+        db.session.get(Shipment, shipment_id).carrier = "ups"
+        db.session.commit()
+    assert poll_due(app) == 1
+    state = shipment_state(app, shipment_id)
+    assert state["failures"] == 1
+    assert state["next_check_at"] > utcnow() + timedelta(hours=5, minutes=59)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
@@ -22,6 +24,27 @@ class Tracking:
     scans: tuple[CarrierScan, ...]
     estimated_delivery: date | None = None
     rejected: int = 0  # events the feed sent that could not be read
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """What a feed is asked about: our carrier code and the tracking number."""
+
+    carrier: str
+    tracking_number: str
+
+
+@dataclass(frozen=True)
+class Update:
+    """What one webhook delivery says about one parcel."""
+
+    tracking_number: str
+    carrier: str | None  # our carrier code, or None when the provider's is not one we know
+    tracking: Tracking
+
+
+class SignatureError(Exception):
+    """A webhook delivery whose signature is missing, wrong or too old: nothing in it is used."""
 
 
 class FeedError(Exception):
@@ -65,10 +88,23 @@ def session() -> requests.Session:
     return http
 
 
-def get_json(http: requests.Session, url: str, timeout: tuple[float, float]) -> object:
+def timeouts(config) -> tuple[float, float]:
+    """The (connect, read) timeouts every feed request uses."""
+    return (config["FEED_CONNECT_TIMEOUT"], config["FEED_READ_TIMEOUT"])
+
+
+def get_json(http: requests.Session, url: str, timeout: tuple[float, float], **kwargs) -> object:
     """GET a JSON document, turning every way it can fail into a FeedError."""
+    return request_json(http, "GET", url, timeout, **kwargs)
+
+
+def request_json(
+    http: requests.Session, method: str, url: str, timeout: tuple[float, float], **kwargs
+) -> object:
+    """Send a request (kwargs as for requests: headers, json, params, auth) and read its JSON
+    answer, turning every way it can fail into a FeedError."""
     try:
-        response = http.get(url, timeout=timeout)
+        response = http.request(method, url, timeout=timeout, **kwargs)
     except requests.Timeout as error:
         raise FeedTimeout(f"no answer within {timeout[1]:g} s") from error
     except requests.RequestException as error:
@@ -113,3 +149,15 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
         when = when.replace(tzinfo=UTC)
     seconds = (when - (now or datetime.now(UTC))).total_seconds()
     return min(max(0.0, seconds), RETRY_AFTER_MAX)
+
+
+def hmac_sha256(key: bytes, message: bytes) -> bytes:
+    return hmac.new(key, message, hashlib.sha256).digest()
+
+
+def same(expected: str | bytes, given: str | bytes | None) -> bool:
+    """Compare a signature in constant time; a missing one never matches."""
+    if given is None:
+        return False
+    as_bytes = [value.encode() if isinstance(value, str) else value for value in (expected, given)]
+    return hmac.compare_digest(*as_bytes)

@@ -10,7 +10,15 @@ import requests
 
 from webapp.tracking.scans import CarrierScan
 from webapp.tracking.statuses import Status
-from workers.carriers.feed import MalformedAnswer, Tracking, get_json
+from workers.carriers.feed import (
+    MalformedAnswer,
+    Parcel,
+    SignatureError,
+    Tracking,
+    Update,
+    get_json,
+    timeouts,
+)
 
 STATUS_MAP = {
     "LC": Status.INFO_RECEIVED,
@@ -27,19 +35,24 @@ STATUS_MAP = {
     "DL": Status.DELIVERED,
 }
 
+NAME = "sandbox"
+CARRIERS = {"sandbox": "sandbox"}
+CREDENTIALS = ("SANDBOX_URL",)
+WEBHOOK_SECRET = None
+
 log = logging.getLogger(__name__)
 
 
-def map_status(code: str) -> Status:
+def map_status(code: str, detail: str | None = None) -> Status:
     """Our status for one of the sandbox's event codes."""
     return STATUS_MAP.get(code, Status.UNKNOWN)
 
 
-def fetch(http: requests.Session, tracking_number: str, config: dict) -> Tracking:
+def fetch(http: requests.Session, parcel: Parcel, config: dict) -> Tracking:
     """Ask the sandbox for a tracking number's scans so far."""
-    url = f"{config['SANDBOX_URL'].rstrip('/')}/v1/tracking/{quote(tracking_number, safe='')}"
-    timeout = (config["FEED_CONNECT_TIMEOUT"], config["FEED_READ_TIMEOUT"])
-    return parse(get_json(http, url, timeout))
+    number = quote(parcel.tracking_number, safe="")
+    url = f"{config['SANDBOX_URL'].rstrip('/')}/v1/tracking/{number}"
+    return parse(get_json(http, url, timeouts(config)))
 
 
 def parse(document: object) -> Tracking:
@@ -85,3 +98,15 @@ def _date(value: object) -> date | None:
         return date.fromisoformat(value) if isinstance(value, str) else None
     except ValueError:
         return None
+
+
+def verify(headers, body: bytes, secret: str, now: datetime) -> None:
+    raise SignatureError("the sandbox sends no webhooks; it is polled")
+
+
+def event_id(document: object) -> str | None:
+    return None
+
+
+def parse_webhook(document: object) -> list[Update]:
+    raise MalformedAnswer("the sandbox sends no webhooks")
