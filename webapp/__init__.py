@@ -20,6 +20,7 @@ from webapp import (
     health,
     live,
     track,
+    webhooks,
     widget,
 )
 from webapp.admin.cli import cli as users_cli
@@ -79,10 +80,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_blueprint(emails.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(webhooks.bp)
     csrf.exempt(track.bp)  # public forms without a session: the lookup rate limit guards them
     csrf.exempt(widget.bp)
     csrf.exempt(emails.bp)  # the key in the link is the capability; mail clients POST to it
     csrf.exempt(api.bp)  # no cookies: a key in the Authorization header
+    csrf.exempt(webhooks.bp)  # no cookies: the provider's signature on the body
     app.register_blueprint(health.bp)
     app.cli.add_command(demo.cli)
     app.cli.add_command(users_cli)

@@ -16,8 +16,8 @@ def register(app: Flask) -> None:
 
 def render_error(error: HTTPException):
     """Render the page for this status, keeping headers such as Retry-After; under /api/, the
-    same as problem details in JSON."""
-    if request.path.startswith("/api/"):
+    same as problem details in JSON, and under /webhooks/ too."""
+    if request.path.startswith(("/api/", "/webhooks/")):
         return problems.from_http_error(error)
     template = PAGES.get(error.code, "errors/generic.html")
     response = error.get_response()

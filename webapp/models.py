@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -258,6 +259,40 @@ class IdempotencyKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     order: Mapped[Order] = relationship()
+
+
+class WebhookDelivery(db.Model):
+    """A provider's webhook as it arrived, signature checked, kept before we answer it: the
+    worker records what it says through the same path as polling. Deliveries are pending, then
+    processed, unmatched (no parcel of ours has the number) or failed; staff replay the last
+    two. Each arrives once per provider, by its event id or, without one, its body."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        Index("uq_webhook_deliveries_provider_event_id", "provider", "event_id", unique=True),
+        Index("uq_webhook_deliveries_provider_body_sha256", "provider", "body_sha256", unique=True),
+        Index(None, "state", "next_attempt_at"),  # the worker's queue; staff's unmatched list
+        Index(None, "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    headers: Mapped[dict] = mapped_column(JSON, default=dict)
+    body: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str | None] = mapped_column(String(128))
+    #: pending, processed, unmatched or failed
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    #: The parcels it names, as "carrier:number" separated by spaces, once read.
+    parcels: Mapped[str] = mapped_column(String(500), default="")
+    events_added: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class AuditEntry(db.Model):

@@ -14,6 +14,7 @@ from prometheus_client import start_http_server
 
 from webapp import create_app
 from workers import housekeeping
+from workers.inbox import Inbox
 from workers.notifier import Notifier
 from workers.poller import Poller
 
@@ -37,25 +38,29 @@ def main() -> None:
     except ValueError as error:  # a mail setting that cannot work: say which, before any work
         raise SystemExit(f"worker not started: {error}") from None
     poller = Poller.for_app(app, owner)
-    log.info("worker %s polling feed %s, mail %s", owner, poller.feed_name, notifier.transport)
-    run(poller, notifier, stop)
+    feeds = ", ".join(poller.feed_names) or "none"
+    log.info("worker %s polling feeds %s, mail %s", owner, feeds, notifier.transport)
+    run(Inbox(app, owner), poller, notifier, stop)
     log.info("worker %s stopped", owner)
 
 
-def run(poller: Poller, notifier: Notifier, stop: Event) -> None:
+def run(inbox: Inbox, poller: Poller, notifier: Notifier, stop: Event) -> None:
     """Tick until stopped: straight on while there is work, a short wait when there is none.
 
-    The e-mails the last polls queued go out before the next batch of polls.
+    Webhooks, the freshest news, come first; the e-mails the last ones and the last polls
+    queued go out before the next batch.
     """
     next_housekeeping = 0.0
     while not stop.is_set():
         if time.monotonic() >= next_housekeeping:
             housekeeping.prune_live_events(poller.app)
             housekeeping.prune_admin_sessions(poller.app)
+            housekeeping.prune_webhook_deliveries(poller.app)
             next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
+        received = inbox.tick(stop)
         polled = poller.tick(stop)
         sent = notifier.tick(stop)
-        if not (polled or sent):
+        if not (received or polled or sent):
             stop.wait(poller.app.config["POLL_IDLE_SECONDS"])
 
 

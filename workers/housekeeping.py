@@ -8,7 +8,8 @@ from flask import Flask
 from sqlalchemy import delete
 
 from webapp.extensions import db
-from webapp.models import AdminSession, LiveEvent, utcnow
+from webapp.models import AdminSession, LiveEvent, WebhookDelivery, utcnow
+from webapp.webhooks.inbox import PROCESSED
 
 
 def prune_live_events(app: Flask) -> int:
@@ -24,5 +25,15 @@ def prune_admin_sessions(app: Flask) -> int:
     """Delete staff sessions past their expiry, which no cookie can open any more."""
     with app.app_context():
         pruned = db.session.execute(delete(AdminSession).where(AdminSession.expires_at < utcnow()))
+        db.session.commit()
+    return pruned.rowcount
+
+
+def prune_webhook_deliveries(app: Flask) -> int:
+    """Delete recorded deliveries past the retention; unmatched and failed ones wait for staff."""
+    cutoff = utcnow() - timedelta(seconds=app.config["WEBHOOK_RETENTION_SECONDS"])
+    old = (WebhookDelivery.state == PROCESSED) & (WebhookDelivery.received_at < cutoff)
+    with app.app_context():
+        pruned = db.session.execute(delete(WebhookDelivery).where(old))
         db.session.commit()
     return pruned.rowcount

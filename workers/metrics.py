@@ -18,3 +18,8 @@ notifications = Counter(
     "Customer e-mails handled by kind and the state they ended a try in",
     ["kind", "status"],
 )
+webhooks = Counter(
+    "mln_webhooks",
+    "Webhook deliveries recorded, by provider and the state they ended in",
+    ["provider", "state"],
+)

@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.browser.sites import Site
 from tests.processes import free_port, python, start_sandbox, start_web, start_worker, stop
+from tests.shippo import SECRET as SHIPPO_SECRET
 from tests.support import Sandbox, unavailable
 from webapp.demo import DEMO_ADMIN
 
@@ -99,6 +100,7 @@ def live_server(request, tmp_path_factory, shop_site) -> Iterator[LiveServer]:
         "MLN_SQLALCHEMY_DATABASE_URI": database,
         "MLN_SECRET_KEY": "browser-tests",
         "MLN_SANDBOX_URL": sandbox_url,
+        "MLN_SHIPPO_WEBHOOK_SECRET": SHIPPO_SECRET,
         "MLN_POLL_IDLE_SECONDS": "0.05",
         "MLN_LIVE_POLL_SECONDS": "0.05",
         **{f"MLN_POLL_SECONDS__{stage}": "0.2" for stage in POLLED_STAGES},
