@@ -224,6 +224,15 @@ def test_http_failures_become_feed_errors(fake_feed, http, path, error, outcome,
     assert (raised.value.outcome, raised.value.retry_after) == (outcome, retry_after)
 
 
+def test_a_refusal_carries_the_providers_error_answer_for_the_feed_to_read(fake_feed, http):
+    with pytest.raises(Rejected) as refused:
+        get_json(http, fake_feed.url("/bad"), TIMEOUT)
+    assert refused.value.document == {"error": "bad_request"}
+    with pytest.raises(Rejected) as bare:
+        get_json(http, fake_feed.url("/gone"), TIMEOUT)
+    assert bare.value.document is None
+
+
 def test_json_too_deeply_nested_to_read_is_malformed(fake_feed, http):
     """A body the JSON decoder gives up on is a bad answer, not a crash of the worker."""
     with pytest.raises(MalformedAnswer):

@@ -264,13 +264,14 @@ def test_http_failures_become_feed_errors(status, error):
         easypost.fetch(requests.Session(), Parcel("ups", "1Z5R89390357567127"), CONFIG)
 
 
+@pytest.mark.parametrize("status", [200, 422])
 @pytest.mark.parametrize(
     "code", ["TRACKER.TRACKING_CODE.INVALID", "TRACKER.NOT_FOUND", "NOT_FOUND"]
 )
 @responses.activate
-def test_an_error_for_the_number_with_http_200_is_an_unknown_number(code):
+def test_an_error_for_the_number_is_an_unknown_number(code, status):
     body = {"error": {"code": code, "message": "Tracking code not found.", "errors": []}}
-    responses.post(TRACKERS_URL, json=body)
+    responses.post(TRACKERS_URL, json=body, status=status)
     with pytest.raises(UnknownNumber) as raised:
         easypost.fetch(requests.Session(), Parcel("ups", "1Z5R89390357567128"), CONFIG)
     assert "Tracking code not found." in str(raised.value)

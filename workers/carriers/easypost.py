@@ -101,14 +101,19 @@ def fetch(http: requests.Session, parcel: Parcel, config: Mapping) -> Tracking:
     tracker = {"tracking_code": "".join(parcel.tracking_number.split())}
     if parcel.carrier in CARRIERS:
         tracker["carrier"] = CARRIERS[parcel.carrier]
-    document = request_json(
-        http,
-        "POST",
-        f"{config['EASYPOST_URL'].rstrip('/')}/v2/trackers",
-        timeouts(config),
-        json={"tracker": tracker},
-        auth=(config["EASYPOST_API_KEY"], ""),
-    )
+    try:
+        document = request_json(
+            http,
+            "POST",
+            f"{config['EASYPOST_URL'].rstrip('/')}/v2/trackers",
+            timeouts(config),
+            json={"tracker": tracker},
+            auth=(config["EASYPOST_API_KEY"], ""),
+        )
+    except Rejected as refusal:  # a 4xx: EasyPost's error envelope says whether for the number
+        if isinstance(refusal.document, dict):
+            _raise_for_error(refusal.document)
+        raise
     return parse(document)
 
 

@@ -52,9 +52,12 @@ class FeedError(Exception):
 
     outcome = "error"
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None = None, document: object = None
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.document = document  # the provider's error answer, when it was JSON
 
 
 class FeedUnavailable(FeedError):
@@ -131,7 +134,15 @@ def _raise_for_status(response: requests.Response) -> None:
     if status >= 500:
         raise FeedUnavailable(f"HTTP {status}", retry_after)
     if status >= 400:
-        raise Rejected(f"HTTP {status}")
+        raise Rejected(f"HTTP {status}", document=_json_or_none(response))
+
+
+def _json_or_none(response: requests.Response) -> object:
+    """The error answer as JSON, so a feed can read the provider's own reason from it."""
+    try:
+        return response.json()
+    except (ValueError, RecursionError):
+        return None
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
