@@ -353,3 +353,14 @@ def test_html_in_a_delivery_is_shown_to_staff_as_text(hooks, staff):
     listing = client.get("/admin/webhooks").get_data(as_text=True)
     assert "<script>alert" not in listing
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in listing
+
+
+def test_deliveries_are_counted_for_prometheus_by_what_became_of_them(hooks):
+    _, client = hooks
+    body = track_updated(JOURNEY)
+    deliver(client, body)
+    deliver(client, body)
+    deliver(client, body, headers={})
+    metrics = client.get("/metrics").get_data(as_text=True)
+    for outcome in ("stored", "duplicate", "bad_signature"):
+        assert f'mln_webhook_deliveries_total{{outcome="{outcome}",provider="shippo"}}' in metrics

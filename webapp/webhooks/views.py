@@ -10,6 +10,7 @@ import json
 import logging
 
 from flask import Blueprint, current_app, jsonify, request
+from prometheus_client import Counter
 
 from webapp.api.problems import Problem
 from webapp.models import utcnow
@@ -21,6 +22,13 @@ bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 log = logging.getLogger("webapp.webhooks")
 
 MAX_BODY_BYTES = 1024 * 1024
+
+received = Counter(
+    "mln_webhook_deliveries",
+    "Webhook deliveries by provider and what became of them here: stored, duplicate, "
+    "bad_signature, not_json",
+    ["provider", "outcome"],
+)
 
 
 @bp.before_request
@@ -35,6 +43,16 @@ def receive(provider: str):
     feed, secret = _receiver(provider)
     if request.mimetype != "application/json":
         raise Problem(415, "Unsupported Media Type", "Send the delivery as application/json.")
+    body = _signed_body(provider, feed, secret)
+    document = _document(provider, body)
+    delivery_id, duplicate = inbox.store(provider, request.headers, body, feed.event_id(document))
+    outcome = "duplicate" if duplicate else "stored"
+    received.labels(provider, outcome).inc()
+    return jsonify(id=delivery_id, status=outcome)
+
+
+def _signed_body(provider: str, feed, secret: str) -> bytes:
+    """The raw body, once its signature holds; a 401 naming why not, logged, otherwise."""
     body = request.get_data(cache=False)
     try:
         feed.verify(request.headers, body, secret, utcnow())
@@ -46,13 +64,17 @@ def receive(provider: str):
             len(body),
             request.remote_addr,
         )
+        received.labels(provider, "bad_signature").inc()
         raise Problem(401, "Unauthorized", f"Signature refused: {error}.") from None
+    return body
+
+
+def _document(provider: str, body: bytes) -> object:
     try:
-        document = json.loads(body)
+        return json.loads(body)
     except (ValueError, RecursionError):
+        received.labels(provider, "not_json").inc()
         raise Problem(400, "Bad Request", "The body is not a complete JSON document.") from None
-    delivery_id, duplicate = inbox.store(provider, request.headers, body, feed.event_id(document))
-    return jsonify(id=delivery_id, status="duplicate" if duplicate else "stored")
 
 
 def _receiver(provider: str):
