@@ -261,6 +261,9 @@ def test_an_unknown_number_is_kept_as_unmatched_and_replayed_once_the_parcel_exi
     assert "no parcel has the tracking number 9400100000000000000000" in listing
     assert f"Replay #{unmatched.id}" in listing
 
+    overview = client.get("/admin").get_data(as_text=True)
+    assert "1 webhook delivery needs staff" in overview
+
     shipment_id = add_parcel(app, number="9400100000000000000000")
     replayed = client.post(
         f"/admin/webhooks/{unmatched.id}/replay",
@@ -272,6 +275,7 @@ def test_an_unknown_number_is_kept_as_unmatched_and_replayed_once_the_parcel_exi
 
     assert len(events_of(app, shipment_id)) == 3
     assert deliveries(app)[0].state == "processed"
+    assert "webhook deliver" not in client.get("/admin").get_data(as_text=True)
     with app.app_context():
         entry = db.session.scalars(
             select(AuditEntry.detail).where(AuditEntry.action == "webhook_replayed")

@@ -19,6 +19,7 @@ from webapp.admin import audit, dashboard, imports
 from webapp.admin.access import requires
 from webapp.admin.accounts import authenticate, end_session, find_session, start_session
 from webapp.extensions import db, limiter, login_manager
+from webapp.webhooks import inbox
 from webapp.widget.options import LAYOUTS, EmbedOptions
 from webapp.widget.snippet import embed_snippet
 
@@ -94,7 +95,11 @@ def logout():
 @bp.get("")
 def home():
     """Where staff land: parcels by stage, the ones needing attention, each carrier's record."""
-    return render_template("admin/home.html", overview=dashboard.overview(datetime.now(UTC)))
+    return render_template(
+        "admin/home.html",
+        overview=dashboard.overview(datetime.now(UTC)),
+        webhooks_waiting=inbox.waiting_for_staff(),
+    )
 
 
 @bp.get("/widget")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.extensions import db
@@ -62,3 +62,10 @@ def replay(delivery: WebhookDelivery) -> None:
     delivery.attempts = 0
     delivery.next_attempt_at = utcnow()
     delivery.lease_owner = delivery.lease_expires_at = None
+
+
+def waiting_for_staff() -> int:
+    """How many deliveries are unmatched or failed."""
+    return db.session.scalar(
+        select(func.count()).where(WebhookDelivery.state.in_(REPLAYABLE))
+    )
