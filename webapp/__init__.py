@@ -45,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(config.DEFAULTS)
     app.config.from_prefixed_env("MLN")
+    app.config.update(config.raw_strings(os.environ))
     if test_config:
         app.config.from_mapping(test_config)
     app.config["SQLALCHEMY_DATABASE_URI"] = config.database_uri(

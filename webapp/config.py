@@ -97,6 +97,16 @@ DEFAULTS = {
 }
 
 
+def raw_strings(environ) -> dict[str, str]:
+    """Text settings exactly as the environment gives them. Flask reads each MLN_ value as JSON
+    when it can, which would make a secret of digits a number and `1e5` a float."""
+    return {
+        key: environ[f"MLN_{key}"]
+        for key, default in DEFAULTS.items()
+        if isinstance(default, str) and f"MLN_{key}" in environ
+    }
+
+
 def database_uri(configured: str | None, instance_path: str) -> str:
     """Pick the database: MLN_ setting, then DATABASE_URL, then SQLite under instance/."""
     uri = configured or os.environ.get("DATABASE_URL")

@@ -8,7 +8,6 @@ delivery about a number no parcel of ours has is kept as unmatched for staff to 
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,7 +24,7 @@ from webapp.tracking.detection import normalize
 from webapp.webhooks.inbox import FAILED, PENDING, PROCESSED, UNMATCHED
 from workers import leases, metrics, schedule
 from workers.carriers import FEEDS
-from workers.carriers.feed import MalformedAnswer, Update
+from workers.carriers.feed import MalformedAnswer, Update, loads
 
 log = logging.getLogger("workers.inbox")
 MAX_ATTEMPTS = 8
@@ -108,7 +107,7 @@ def record(delivery: WebhookDelivery) -> None:
     delivery.attempts += 1
     delivery.processed_at = utcnow()
     try:
-        updates = FEEDS[delivery.provider].parse_webhook(json.loads(delivery.body))
+        updates = FEEDS[delivery.provider].parse_webhook(loads(delivery.body))
     except (MalformedAnswer, ValueError, RecursionError) as error:
         _fail(delivery, f"not readable: {error}")
         return
@@ -120,11 +119,14 @@ def record(delivery: WebhookDelivery) -> None:
         else:
             delivery.events_added += _record_update(shipment, update)
     delivery.parcels = " ".join(_label(update) for update in updates)[:500]
+    unreadable = sum(update.tracking.rejected for update in updates)
+    problems = []
     if unmatched:
-        delivery.state = UNMATCHED
-        delivery.error = "no parcel has the tracking number " + ", ".join(unmatched)
-    else:
-        delivery.state, delivery.error = PROCESSED, None
+        problems.append("no parcel has the tracking number " + ", ".join(unmatched))
+    if unreadable:  # the rest is recorded; staff see what could not be read
+        problems.append(f"{unreadable} event(s) in it could not be read; the others are recorded")
+    delivery.state = UNMATCHED if unmatched else FAILED if unreadable else PROCESSED
+    delivery.error = "; ".join(problems)[:1000] or None
 
 
 def _record_update(shipment: Shipment, update: Update) -> int:

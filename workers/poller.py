@@ -11,6 +11,7 @@ from types import ModuleType
 
 import requests
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 
 from webapp import ingest, notifications
 from webapp.extensions import db
@@ -76,7 +77,7 @@ class Poller:
         name = getattr(source, "NAME", "none")
         answer, error = self._fetch(source, Parcel(carrier, number), shipment_id)
         with self.app.app_context():
-            line = self._record(shipment_id, answer, error)
+            line = self._record_or_back_off(shipment_id, answer, error)
         metrics.polls.labels(name, carrier, error.outcome if error else "ok").inc()
         log.info("%s feed=%s ms=%.0f", line, name, (time.monotonic() - started) * 1000)
 
@@ -99,6 +100,19 @@ class Poller:
         target = shipment.carrier, shipment.tracking_number, shipment.next_check_at or utcnow()
         db.session.rollback()
         return target
+
+    def _record_or_back_off(
+        self, shipment_id: int, answer: Tracking | None, error: FeedError | None
+    ) -> str:
+        """Record the outcome; an answer the database will not take is a failed poll of this
+        shipment, tried again later, and polling goes on for the others."""
+        try:
+            return self._record(shipment_id, answer, error)
+        except (SQLAlchemyError, TypeError, ValueError, OverflowError) as failure:
+            log.exception("the answer for shipment %s could not be stored", shipment_id)
+            db.session.rollback()
+            reason = f"the answer could not be stored: {type(failure).__name__}"
+            return self._record(shipment_id, None, FeedError(reason))
 
     def _record(self, shipment_id: int, answer: Tracking | None, error: FeedError | None) -> str:
         """Write the outcome of one poll and release the lease, in one transaction."""

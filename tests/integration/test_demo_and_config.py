@@ -72,6 +72,20 @@ def test_settings_come_from_prefixed_environment(monkeypatch, tmp_path):
         db.engine.dispose()
 
 
+def test_text_settings_stay_text_however_the_value_reads(monkeypatch, tmp_path):
+    """A secret of digits, or one like 1e5, is a secret, not a number."""
+    monkeypatch.setenv("MLN_SHIPPO_WEBHOOK_SECRET", "123456")
+    monkeypatch.setenv("MLN_EASYPOST_WEBHOOK_SECRET", "1234e5678")
+    monkeypatch.setenv("MLN_POLL_BATCH", "5")
+    monkeypatch.setenv("MLN_SQLALCHEMY_DATABASE_URI", f"sqlite:///{tmp_path}/x.db")
+    app = create_app()
+    assert app.config["SHIPPO_WEBHOOK_SECRET"] == "123456"
+    assert app.config["EASYPOST_WEBHOOK_SECRET"] == "1234e5678"
+    assert app.config["POLL_BATCH"] == 5  # numbers are still read as numbers
+    with app.app_context():
+        db.engine.dispose()
+
+
 @pytest.mark.parametrize(
     ("given", "expected"),
     [

@@ -368,3 +368,28 @@ def test_deliveries_are_counted_for_prometheus_by_what_became_of_them(hooks):
     metrics = client.get("/metrics").get_data(as_text=True)
     for outcome in ("stored", "duplicate", "bad_signature"):
         assert f'mln_webhook_deliveries_total{{outcome="{outcome}",provider="shippo"}}' in metrics
+
+
+def test_an_event_that_cannot_be_read_fails_the_delivery_and_the_rest_is_recorded(hooks):
+    app, client = hooks
+    shipment_id = add_parcel(app)
+    timeless = {**JOURNEY[1], "status_date": "9999-12-31T23:30:00-01:00", "object_id": "h8"}
+    deliver(client, track_updated([JOURNEY[0], timeless, JOURNEY[2]]))
+    work(app)
+
+    assert [status for status, _, _ in events_of(app, shipment_id)] == [
+        "info_received",
+        "out_for_delivery",
+    ]
+    [delivery] = deliveries(app)
+    assert delivery.state == "failed"
+    assert delivery.error == "1 event(s) in it could not be read; the others are recorded"
+
+
+def test_nan_and_infinity_are_not_json(hooks):
+    app, client = hooks
+    for body in (b'{"event": "track_updated", "x": NaN}', b'{"x": 1e999}'):
+        answer = deliver(client, body)
+        assert answer.status_code == 400
+        assert "NaN and Infinity are not JSON" in answer.json["detail"]
+    assert deliveries(app) == []

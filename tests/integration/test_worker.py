@@ -13,9 +13,11 @@ from tests.support import BASE_TIME
 from webapp.admin.accounts import create_user
 from webapp.extensions import db
 from webapp.models import AdminSession, LiveEvent, Order, Shipment, TrackingEvent, utcnow
+from webapp.tracking.scans import CarrierScan
 from webapp.tracking.stages import Stage
 from webapp.tracking.statuses import Status
 from workers import leases
+from workers.carriers.feed import Tracking
 from workers.housekeeping import prune_admin_sessions, prune_live_events
 from workers.poller import Poller
 
@@ -267,6 +269,32 @@ def test_a_bug_in_a_feed_adapter_backs_off_that_shipment_and_polling_goes_on(
         assert state["failures"] == 1
         assert state["next_check_at"] > utcnow()
         assert state["lease_owner"] is None
+
+
+class UnstorableFeed:
+    """A feed adapter whose answer the database will not take."""
+
+    NAME = "unstorable"
+
+    @staticmethod
+    def fetch(http, parcel, config):
+        odd = {"not json": object()}
+        scan = CarrierScan(utcnow(), Status.IN_TRANSIT, carrier_code="AR", raw_payload=odd)
+        return Tracking((scan,))
+
+
+def test_an_answer_that_cannot_be_stored_backs_off_that_shipment_and_polling_goes_on(
+    worker_app, sandbox_carrier
+):
+    app = worker_app(sandbox_carrier)
+    first, second = (add_due_shipment(app, sandbox_number(1)) for _ in range(2))
+    poller = Poller.for_app(app, "test-worker")
+    poller.feed_for = lambda carrier: UnstorableFeed
+    assert poller.tick(Event()) == 2
+    for shipment_id in (first, second):
+        state = shipment_state(app, shipment_id)
+        assert (state["failures"], state["keys"], state["lease_owner"]) == (1, [], None)
+        assert state["next_check_at"] > utcnow()
 
 
 def test_housekeeping_prunes_live_events_older_than_the_retention(app):

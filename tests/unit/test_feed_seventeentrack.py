@@ -276,11 +276,32 @@ def test_local_offsets_are_kept_and_utc_only_times_have_none():
     assert scans[4].occurred_at == datetime(2026, 11, 18, 17, 15, tzinfo=UTC)
 
 
-def test_a_time_without_an_offset_is_read_as_utc():
+def test_a_local_time_without_an_offset_takes_its_instant_from_the_utc_time():
     event = {**GOOD_EVENT, "time_iso": "2026-11-19T06:30:00"}
+    scan = parse(answer(event)).scans[0]
+    assert scan.occurred_at == datetime(2026, 11, 19, 5, 30, tzinfo=UTC)
+    assert scan.utc_offset_minutes == 60
+    assert scan.occurred_at.isoformat() == "2026-11-19T06:30:00+01:00"
+    utc_only = {key: value for key, value in GOOD_EVENT.items() if key != "time_iso"}
+    assert parse(answer(utc_only)).scans[0].dedupe_key == scan.dedupe_key
+
+
+def test_a_time_without_an_offset_and_no_utc_time_is_read_as_utc():
+    event = {**GOOD_EVENT, "time_iso": "2026-11-19T06:30:00", "time_utc": None}
     scan = parse(answer(event)).scans[0]
     assert scan.occurred_at == datetime(2026, 11, 19, 6, 30, tzinfo=UTC)
     assert scan.utc_offset_minutes is None
+
+
+@pytest.mark.parametrize("carrier", ["²", "9" * 5000, "-1", " 1 0 "])
+def test_a_carrier_key_that_is_no_number_of_ours_names_no_carrier(carrier):
+    push = {
+        "event": "TRACKING_UPDATED",
+        "data": {**recorded("push_tracking_updated")["data"], "carrier": carrier},
+    }
+    [update] = seventeentrack.parse_webhook(push)
+    assert update.carrier is None
+    assert update.tracking.scans
 
 
 def test_a_negative_local_offset_is_kept():

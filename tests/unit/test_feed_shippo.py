@@ -389,11 +389,12 @@ def test_a_local_offset_when_given_is_kept():
     ("status_date", "instant", "offset"),
     [
         ("2026-11-20T09:00:00+01:00", datetime(2026, 11, 20, 8, 0, tzinfo=UTC), 60),
-        ("2026-11-20T09:00:00+00:00", datetime(2026, 11, 20, 9, 0, tzinfo=UTC), None),
+        ("2026-11-20T09:00:00+00:00", datetime(2026, 11, 20, 9, 0, tzinfo=UTC), 0),
+        ("2026-11-20T09:00:00Z", datetime(2026, 11, 20, 9, 0, tzinfo=UTC), None),
         ("2026-11-20T09:00:00.482Z", datetime(2026, 11, 20, 9, 0, 0, 482000, tzinfo=UTC), None),
         ("2026-11-20T09:00:00", datetime(2026, 11, 20, 9, 0, tzinfo=UTC), None),
     ],
-    ids=["local", "utc", "fraction-z", "naive"],
+    ids=["local", "local-at-zero", "utc", "fraction-z", "naive"],
 )
 def test_scan_times(status_date, instant, offset):
     scan = shippo.parse(track({**GOOD_EVENT, "status_date": status_date})).scans[0]
@@ -587,7 +588,7 @@ def test_headers_that_are_no_mapping_are_refused(headers):
         shippo.verify(headers, BODY, SECRET, NOW)
 
 
-@pytest.mark.parametrize("secret", ["", None])
+@pytest.mark.parametrize("secret", ["", None, 123456])
 def test_no_secret_verifies_nothing(secret):
     with pytest.raises(SignatureError, match="secret"):
         shippo.verify(Headers(signed(BODY, SENT_AT, secret="")), BODY, secret, NOW)

@@ -74,14 +74,13 @@ def test_dedupe_key_ignores_whitespace_noise():
 
 def test_dedupe_key_is_pinned():
     """Stored keys must match after an upgrade, or every scan would be recorded again."""
-    assert scan().dedupe_key == "f0c15ffb08a6dd42c579dfea8e6d27f89fba7d14f572e1ca25cb8315a38a13e1"
+    assert scan().dedupe_key == "187d0dd7b0d06b7827c34e1e8392e0d7b6aeefa0981c5eba12934c0a17dd7112"
 
 
 @pytest.mark.parametrize(
     "change",
     [
         {"occurred_at": WHEN + timedelta(minutes=1)},
-        {"status": Status.OUT_FOR_DELIVERY},
         {"carrier_code": "DL"},
         {"carrier_text": "Departed Leeds hub"},
     ],
@@ -89,6 +88,30 @@ def test_dedupe_key_is_pinned():
 def test_dedupe_key_differs_for_different_scans(change):
     """Each part of what the scan says makes it a distinct event."""
     assert scan(**change).dedupe_key != scan().dedupe_key
+
+
+def test_dedupe_key_follows_the_carriers_code_not_our_reading_of_it():
+    """A STATUS_MAP that changes must not make the history a carrier already gave look new;
+    without a code, our status is all the scan says."""
+    assert scan(status=Status.EXCEPTION).dedupe_key == scan().dedupe_key
+    uncoded = scan(carrier_code="")
+    assert scan(carrier_code="", status=Status.DELIVERED).dedupe_key != uncoded.dedupe_key
+
+
+@pytest.mark.parametrize(
+    "occurred_at",
+    [
+        datetime(9999, 12, 31, 23, 30, tzinfo=timezone(timedelta(hours=-1))),
+        datetime(1, 1, 1, 0, 10, tzinfo=timezone(timedelta(hours=1))),
+        datetime(1999, 12, 31, 23, 59, tzinfo=UTC),
+        datetime.now(UTC) + timedelta(days=367),
+    ],
+)
+def test_a_time_no_parcel_could_have_is_refused(occurred_at):
+    """At the edge of the calendar it cannot even be turned into UTC; far off, it would sort
+    first or last for ever."""
+    with pytest.raises(ValueError, match="time"):
+        scan(occurred_at=occurred_at)
 
 
 def test_dedupe_key_uses_the_carriers_event_id():

@@ -5,12 +5,16 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from webapp.tracking.statuses import ExceptionReason, Status
 
 TEXT_LIMITS = {"carrier_code": 64, "carrier_text": 500, "city": 100, "region": 100, "postcode": 32}
 
+
+#: Scan times outside these are a feed's garbage: they would sort first or last for ever.
+EARLIEST_SCAN = datetime(2000, 1, 1, tzinfo=UTC)
+FURTHEST_AHEAD = timedelta(days=366)
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -38,6 +42,7 @@ class CarrierScan:
     def __post_init__(self) -> None:
         if self.occurred_at.tzinfo is None:
             raise ValueError("a scan's time must be timezone-aware")
+        _check_plausible(self.occurred_at)
         for name, limit in TEXT_LIMITS.items():
             object.__setattr__(self, name, clip(getattr(self, name), limit))
         object.__setattr__(self, "country", clip(self.country, 2).upper())
@@ -51,5 +56,17 @@ class CarrierScan:
         if self.key:
             return self.key[:128]
         instant = self.occurred_at.astimezone(UTC).isoformat()
-        parts = (instant, self.status, self.carrier_code, self.carrier_text)
+        # The carrier's own code, not our reading of it: a change to a STATUS_MAP must not
+        # make the history it has already given look new.
+        said = self.carrier_code or self.status
+        parts = (instant, said, self.carrier_text)
         return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _check_plausible(occurred_at: datetime) -> None:
+    try:
+        instant = occurred_at.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("a scan's time is out of range") from None
+    if not EARLIEST_SCAN <= instant <= datetime.now(UTC) + FURTHEST_AHEAD:
+        raise ValueError(f"a scan's time, {instant:%Y-%m-%d}, is not plausible")

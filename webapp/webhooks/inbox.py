@@ -66,6 +66,4 @@ def replay(delivery: WebhookDelivery) -> None:
 
 def waiting_for_staff() -> int:
     """How many deliveries are unmatched or failed."""
-    return db.session.scalar(
-        select(func.count()).where(WebhookDelivery.state.in_(REPLAYABLE))
-    )
+    return db.session.scalar(select(func.count()).where(WebhookDelivery.state.in_(REPLAYABLE)))

@@ -6,7 +6,6 @@ answer is one INSERT away however busy the worker is.
 
 from __future__ import annotations
 
-import json
 import logging
 
 from flask import Blueprint, current_app, jsonify, request
@@ -16,7 +15,7 @@ from webapp.api.problems import Problem
 from webapp.models import utcnow
 from webapp.webhooks import inbox
 from workers import carriers
-from workers.carriers.feed import SignatureError
+from workers.carriers.feed import SignatureError, loads
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 log = logging.getLogger("webapp.webhooks")
@@ -71,10 +70,14 @@ def _signed_body(provider: str, feed, secret: str) -> bytes:
 
 def _document(provider: str, body: bytes) -> object:
     try:
-        return json.loads(body)
+        return loads(body)
     except (ValueError, RecursionError):
         received.labels(provider, "not_json").inc()
-        raise Problem(400, "Bad Request", "The body is not a complete JSON document.") from None
+        raise Problem(
+            400,
+            "Bad Request",
+            "The body is not a complete JSON document (NaN and Infinity are not JSON).",
+        ) from None
 
 
 def _receiver(provider: str):

@@ -29,7 +29,6 @@ from workers.carriers.feed import (
     Tracking,
     UnknownNumber,
     Update,
-    get_json,
     hmac_sha256,
     request_json,
     same,
@@ -129,27 +128,14 @@ def fetch(http: requests.Session, parcel: Parcel, config: Mapping) -> Tracking:
 
 
 def _find(http: requests.Session, number: str, slug: str, config: Mapping) -> dict | None:
-    answer = get_json(
-        http,
-        _url(config, "trackings"),
-        timeouts(config),
-        headers=_auth(config),
-        params={"tracking_numbers": number, "slug": slug},
-        hooks={"response": _raise_for_meta_code},
-    )
+    answer = _trackings_api(http, "GET", config, params={"tracking_numbers": number, "slug": slug})
     return next((t for t in _trackings(answer) if _is_parcel(t, number, slug)), None)
 
 
 def _create(http: requests.Session, number: str, slug: str, config: Mapping) -> dict:
     try:
-        answer = request_json(
-            http,
-            "POST",
-            _url(config, "trackings"),
-            timeouts(config),
-            headers=_auth(config),
-            json={"tracking_number": number, "slug": slug},
-            hooks={"response": _raise_for_meta_code},
+        answer = _trackings_api(
+            http, "POST", config, json={"tracking_number": number, "slug": slug}
         )
     except _AlreadyTracked:
         tracking = _find(http, number, slug, config)
@@ -170,16 +156,15 @@ def _auth(config: Mapping) -> dict:
     return {"as-api-key": config["AFTERSHIP_API_KEY"]}
 
 
-def _raise_for_meta_code(response: requests.Response, *args, **kwargs) -> None:
-    """A response hook: an error answer's meta.code says whether the number is unknown or the
-    tracking exists, which request_json would report as a bare HTTP 400."""
-    if response.status_code == 429 or not 400 <= response.status_code < 500:
-        return
+def _trackings_api(http: requests.Session, method: str, config: Mapping, **kwargs) -> object:
+    """Call /trackings; an error answer's meta.code says whether the number is unknown or the
+    tracking exists already, which the HTTP status alone does not."""
     try:
-        document = response.json()
-    except (ValueError, RecursionError):
-        return
-    _raise_for_known_meta(document)
+        url, headers = _url(config, "trackings"), _auth(config)
+        return request_json(http, method, url, timeouts(config), headers=headers, **kwargs)
+    except Rejected as refusal:
+        _raise_for_known_meta(refusal.document)
+        raise
 
 
 def _meta_code(document: object) -> int | None:

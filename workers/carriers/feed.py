@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
@@ -117,7 +119,7 @@ def request_json(
         raise FeedUnavailable(f"cannot reach the feed: {type(error).__name__}") from error
     _raise_for_status(response)
     try:
-        return response.json()
+        return loads(response.content)
     except (ValueError, RecursionError) as error:
         raise MalformedAnswer(
             f"HTTP {response.status_code} with a body that is not JSON"
@@ -140,7 +142,7 @@ def _raise_for_status(response: requests.Response) -> None:
 def _json_or_none(response: requests.Response) -> object:
     """The error answer as JSON, so a feed can read the provider's own reason from it."""
     try:
-        return response.json()
+        return loads(response.content)
     except (ValueError, RecursionError):
         return None
 
@@ -172,3 +174,20 @@ def same(expected: str | bytes, given: str | bytes | None) -> bool:
         return False
     as_bytes = [value.encode() if isinstance(value, str) else value for value in (expected, given)]
     return hmac.compare_digest(*as_bytes)
+
+
+def loads(data: str | bytes) -> object:
+    """JSON as the standard has it: NaN, Infinity and numbers too large for a float are refused
+    (ValueError), since no database would store the payload that holds them."""
+    return json.loads(data, parse_constant=_refuse_constant, parse_float=_finite)
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text[:20]} is too large a number")
+    return number

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import requests
 
@@ -111,6 +111,8 @@ INTERNAL_ERROR = -18010003
 DAILY_LIMIT = -18019907
 
 _OUR_CARRIERS = {theirs: ours for ours, theirs in CARRIERS.items()}
+
+MAX_OFFSET_MINUTES = 18 * 60  # the widest offset a time zone has
 
 log = logging.getLogger(__name__)
 
@@ -313,12 +315,25 @@ def _scan(event: dict) -> CarrierScan:
 
 
 def _occurred_at(event: dict) -> tuple[datetime, int | None]:
-    """The carrier's local time with its offset (time_iso), else the UTC time alone."""
-    if event.get("time_iso"):
-        return _moment(event["time_iso"])
-    if event.get("time_utc"):
-        return _moment(event["time_utc"])[0], None
+    """The carrier's local time with its offset (time_iso), else the UTC time alone. A local
+    time without an offset takes its instant from time_utc, and its offset from the two."""
+    local = _moment(event["time_iso"]) if event.get("time_iso") else None
+    utc = _moment(event["time_utc"])[0] if event.get("time_utc") else None
+    if local and local[1] is not None:
+        return local
+    if local and utc:
+        return _local_at(local[0], utc)
+    if local or utc:
+        return local or (utc, None)
     raise ValueError("the event has no time")
+
+
+def _local_at(wall_clock: datetime, instant: datetime) -> tuple[datetime, int | None]:
+    """The instant, given as the wall clock time it was where the scan happened."""
+    minutes = round((wall_clock - instant).total_seconds() / 60)
+    if abs(minutes) > MAX_OFFSET_MINUTES:
+        return instant, None
+    return instant.astimezone(timezone(timedelta(minutes=minutes))), minutes
 
 
 def _moment(value: object) -> tuple[datetime, int | None]:
@@ -423,8 +438,11 @@ def _update(entry: dict, stopped: bool) -> Update:
 
 
 def _our_carrier(key: object) -> str | None:
-    if isinstance(key, str) and key.strip().isdigit():
-        key = int(key)
+    if isinstance(key, str):
+        digits = key.strip()
+        if not (digits.isascii() and digits.isdecimal() and len(digits) <= 12):
+            return None
+        key = int(digits)
     if isinstance(key, bool) or not isinstance(key, int):
         return None
     return _OUR_CARRIERS.get(key)

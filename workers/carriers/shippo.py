@@ -192,8 +192,9 @@ def _when(value: object) -> tuple[datetime, int | None]:
     offset = occurred_at.utcoffset()
     if offset is None:
         return occurred_at.replace(tzinfo=UTC), None
-    minutes = int(offset.total_seconds() // 60)
-    return occurred_at, minutes or None
+    if value.rstrip().endswith(("Z", "z")):
+        return occurred_at, None  # UTC as Shippo documents it, not a local time at +00:00
+    return occurred_at, int(offset.total_seconds() // 60)
 
 
 def _substatus(value: object) -> dict[str, str]:
@@ -240,7 +241,7 @@ def verify(
 ) -> None:
     """Check `Shippo-Auth-Signature: t=<unix seconds>,v1=<hex>` over `<t>.` + the raw body,
     and refuse a delivery signed further than `tolerance` seconds from now (a replay)."""
-    if not secret:
+    if not isinstance(secret, str) or not secret:
         raise SignatureError("no webhook secret is set")
     if not isinstance(body, bytes | bytearray | memoryview):
         raise SignatureError("the body is not bytes")
