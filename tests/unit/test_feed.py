@@ -7,7 +7,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -265,3 +265,56 @@ def test_nobody_listening_is_unavailable(http):
         get_json(http, f"http://127.0.0.1:{port}/v1/tracking/SB1", TIMEOUT)
     assert raised.value.outcome == "unavailable"
     assert "ConnectionError" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("given", "instant", "offset"),
+    [
+        ("2026-11-20T09:00:00+01:00", datetime(2026, 11, 20, 8, 0, tzinfo=UTC), 60),
+        ("2026-11-20T09:00:00+00:00", datetime(2026, 11, 20, 9, 0, tzinfo=UTC), 0),
+        ("2026-11-20T09:00:00Z", datetime(2026, 11, 20, 9, 0, tzinfo=UTC), None),
+        ("2026-11-20T09:00:00", datetime(2026, 11, 20, 9, 0, tzinfo=UTC), None),
+        (" 2026-11-20T03:30:00-05:30 ", datetime(2026, 11, 20, 9, 0, tzinfo=UTC), -330),
+    ],
+)
+def test_a_scan_time_keeps_the_local_offset_the_provider_gave(given, instant, offset):
+    occurred_at, minutes = feed.scan_time(given)
+    assert (occurred_at, minutes) == (instant, offset)
+
+
+@pytest.mark.parametrize("given", [None, 1700000000, "yesterday", ["2026-11-20"]])
+def test_a_scan_time_that_is_no_iso_time_is_an_error_the_feed_counts(given):
+    with pytest.raises((TypeError, ValueError)):
+        feed.scan_time(given)
+
+
+@pytest.mark.parametrize(
+    ("given", "day"),
+    [
+        ("2026-01-05T00:00:00Z", date(2026, 1, 5)),  # not 4 January in New York
+        ("2026-01-05T23:00:00-08:00", date(2026, 1, 5)),
+        ("2026-01-05", date(2026, 1, 5)),
+        ("2026-01-05 10:00", date(2026, 1, 5)),
+        ("2026-02-30", None),
+        ("20260105", None),
+        (20260105, None),
+        (None, None),
+    ],
+)
+def test_an_eta_is_the_date_as_written(given, day):
+    assert feed.date_part(given) == day
+
+
+@pytest.mark.parametrize(
+    ("given", "code"),
+    [("GB", "GB"), ("de", "DE"), ("DEU", "DE"), ("USA", "US"), ("Germany", ""), ("", ""), (49, "")],
+)
+def test_a_country_is_its_two_letter_code(given, code):
+    assert feed.country(given) == code
+
+
+@pytest.mark.parametrize(
+    ("given", "words"), [("Arrived", "Arrived"), (42, "42"), (True, ""), (None, ""), ({}, "")]
+)
+def test_text_is_a_string_or_number_and_nothing_else(given, words):
+    assert feed.text(given) == words

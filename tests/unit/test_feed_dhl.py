@@ -309,9 +309,9 @@ def test_markup_in_a_message_is_kept_as_plain_text():
     assert "customs documents</a> & payment" in failure.carrier_text
 
 
-def test_a_country_that_is_not_two_letters_is_left_out():
+def test_a_three_letter_country_is_read_as_its_two_letter_code():
     scans = dhl.parse(recorded("express_customs_hold")).scans
-    assert (scans[-1].city, scans[-1].country) == ("NEW YORK - USA", "")
+    assert (scans[-1].city, scans[-1].country) == ("NEW YORK - USA", "US")
 
 
 def test_an_event_without_a_location_has_no_place():
@@ -348,9 +348,11 @@ def test_a_time_without_an_offset_is_read_as_utc_with_no_offset():
     assert {scan.utc_offset_minutes for scan in scans} == {None}
 
 
-def test_z_is_offset_zero():
+def test_z_is_a_utc_time_that_says_nothing_of_the_local_one():
     scan = dhl.parse(answer(event(timestamp="2026-11-20T09:00:00Z"))).scans[0]
-    assert (scan.occurred_at.utcoffset(), scan.utc_offset_minutes) == (timedelta(0), 0)
+    assert (scan.occurred_at.utcoffset(), scan.utc_offset_minutes) == (timedelta(0), None)
+    at_zero = dhl.parse(answer(event(timestamp="2026-11-20T09:00:00+00:00"))).scans[0]
+    assert at_zero.utc_offset_minutes == 0
 
 
 def test_a_half_hour_offset_is_kept():

@@ -395,8 +395,6 @@ def test_a_location_that_is_not_an_object_leaves_the_scan_without_a_place(locati
         {**GOOD_DETAIL, "datetime": None},
         {**GOOD_DETAIL, "datetime": "yesterday"},
         {**GOOD_DETAIL, "datetime": 1767414120},
-        {**GOOD_DETAIL, "status": ["in_transit"]},
-        {**GOOD_DETAIL, "message": {"text": "Arrived"}},
         "in_transit 2026-01-03T04:22:00Z",
         None,
         ["in_transit"],
@@ -406,8 +404,6 @@ def test_a_location_that_is_not_an_object_leaves_the_scan_without_a_place(locati
         "null-time",
         "words-for-time",
         "number-for-time",
-        "list-for-status",
-        "object-for-message",
         "string",
         "null",
         "list",
@@ -419,6 +415,20 @@ def test_one_unreadable_detail_is_rejected_and_the_rest_kept(broken, caplog):
     assert [scan.carrier_text for scan in tracking.scans] == ["Arrived at Facility", "Departed"]
     assert tracking.rejected == 1
     assert "easypost tracking detail not readable" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [{"status": ["in_transit"]}, {"message": {"text": "Arrived"}}],
+    ids=["list-for-status", "object-for-message"],
+)
+def test_a_detail_with_a_field_of_the_wrong_kind_is_kept_without_it(odd):
+    """Its time is readable, so the scan happened: kept, as unknown when its status is not."""
+    [scan] = easypost.parse(tracker({**GOOD_DETAIL, **odd})).scans
+    assert scan.occurred_at == easypost.parse(tracker(GOOD_DETAIL)).scans[0].occurred_at
+    assert scan.status in (Status.UNKNOWN, Status.IN_TRANSIT)
+    assert "[" not in scan.carrier_code
+    assert "{" not in scan.carrier_text
 
 
 # --- estimated delivery -----------------------------------------------------------------------

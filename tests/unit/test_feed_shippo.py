@@ -338,13 +338,13 @@ def test_a_country_name_is_not_taken_for_a_code():
         ("US", "US"),
         ("gb", "GB"),
         ("Deutschland", ""),
-        ("USA", ""),
+        ("USA", "US"),  # ISO alpha-3 is read as its alpha-2
         ("U1", ""),
         (None, ""),
         (49, ""),
     ],
 )
-def test_only_a_two_letter_country_code_is_kept(country, expected):
+def test_a_country_is_kept_as_its_two_letter_code(country, expected):
     location = {**GOOD_EVENT["location"], "country": country}
     assert shippo.parse(track({**GOOD_EVENT, "location": location})).scans[0].country == expected
 

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import base64
 import logging
-import re
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import requests
-from babel.core import get_global
 
 from webapp.tracking.scans import CarrierScan
 from webapp.tracking.statuses import ExceptionReason, Status
@@ -29,9 +27,13 @@ from workers.carriers.feed import (
     Tracking,
     UnknownNumber,
     Update,
+    country,
+    date_part,
     hmac_sha256,
     request_json,
     same,
+    scan_time,
+    text,
     timeouts,
 )
 
@@ -102,7 +104,6 @@ ESTIMATES = (
     ("aftership_estimated_delivery_date", "estimated_delivery_date", "estimated_delivery_date_max"),
     ("custom_estimated_delivery_date", "datetime", "datetime_max"),
 )
-DATE_PART = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]|$)")
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +241,7 @@ def _read_tracking(tracking: dict) -> Tracking:
 
 
 def _scan(checkpoint: dict) -> CarrierScan:
-    occurred_at, offset = _local_time(checkpoint["checkpoint_time"])
+    occurred_at, offset = scan_time(checkpoint["checkpoint_time"])
     tag, subtag = _code(checkpoint.get("tag")), _code(checkpoint.get("subtag"))
     tag = tag or subtag.partition("_")[0]
     status = map_status(tag, subtag)
@@ -249,26 +250,15 @@ def _scan(checkpoint: dict) -> CarrierScan:
         utc_offset_minutes=offset,
         status=status,
         carrier_code=subtag or tag,
-        carrier_text=_text(checkpoint.get("message")) or _text(checkpoint.get("subtag_message")),
+        carrier_text=text(checkpoint.get("message")) or text(checkpoint.get("subtag_message")),
         exception_reason=_reason(status, subtag),
-        city=_text(checkpoint.get("city")),
-        region=_text(checkpoint.get("state")),
-        postcode=_text(checkpoint.get("zip")),
-        country=_alpha2(checkpoint.get("country_region")),
+        city=text(checkpoint.get("city")),
+        region=text(checkpoint.get("state")),
+        postcode=text(checkpoint.get("zip")),
+        country=country(checkpoint.get("country_region")),
         raw_payload=checkpoint,
         key=None,
     )
-
-
-def _local_time(value: object) -> tuple[datetime, int | None]:
-    """The checkpoint's time and its offset in minutes; a time without one is read as UTC."""
-    if not isinstance(value, str):
-        raise TypeError("the checkpoint_time is not a string")
-    occurred_at = datetime.fromisoformat(value)
-    offset = occurred_at.utcoffset()
-    if offset is None:
-        return occurred_at.replace(tzinfo=UTC), None
-    return occurred_at, int(offset.total_seconds() // 60)
 
 
 def _code(value: object) -> str:
@@ -279,26 +269,10 @@ def _code(value: object) -> str:
     return value.strip()
 
 
-def _text(value: object) -> str:
-    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
-
-
 def _reason(status: Status, subtag: str) -> str | None:
     if status is not Status.EXCEPTION:
         return None
     return REASONS.get(subtag, ExceptionReason.OTHER).value
-
-
-def _alpha2(country: object) -> str:
-    """A country as two letters: AfterShip writes ISO alpha-3 ("DEU"), which CLDR's territory
-    aliases (shipped with Babel) turn into alpha-2; anything else is left out."""
-    if not isinstance(country, str) or not country.isascii() or not country.isalpha():
-        return ""
-    country = country.upper()
-    if len(country) == 2:
-        return country
-    replacements = get_global("territory_aliases").get(country) if len(country) == 3 else None
-    return replacements[0] if replacements and len(replacements) == 1 else ""
 
 
 def _estimated_delivery(tracking: dict) -> date | None:
@@ -306,19 +280,10 @@ def _estimated_delivery(tracking: dict) -> date | None:
     for field, single, latest in ESTIMATES:
         estimate = tracking.get(field)
         if isinstance(estimate, dict):
-            found = _date_part(estimate.get(single)) or _date_part(estimate.get(latest))
+            found = date_part(estimate.get(single)) or date_part(estimate.get(latest))
             if found:
                 return found
-    return _date_part(tracking.get("expected_delivery"))  # versions before 2024
-
-
-def _date_part(value: object) -> date | None:
-    """The date as written, never moved to another zone: "2026-01-05T00:00:00Z" is 5 January."""
-    match = DATE_PART.match(value) if isinstance(value, str) else None
-    try:
-        return date.fromisoformat(match.group(1)) if match else None
-    except ValueError:
-        return None
+    return date_part(tracking.get("expected_delivery"))  # versions before 2024
 
 
 def verify(headers, body: bytes, secret: str, now: datetime) -> None:

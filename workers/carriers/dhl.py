@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import requests
 
@@ -22,7 +22,11 @@ from workers.carriers.feed import (
     Tracking,
     UnknownNumber,
     Update,
+    country,
+    date_part,
     get_json,
+    scan_time,
+    text,
     timeouts,
 )
 
@@ -117,7 +121,7 @@ def _events(shipment: dict) -> list:
 
 
 def _scan(event: dict) -> CarrierScan:
-    occurred_at, offset_minutes = _timestamp(event["timestamp"])
+    occurred_at, offset_minutes = scan_time(event["timestamp"])
     code = event.get("statusCode") or ""
     if not isinstance(code, str):
         raise TypeError("the statusCode is not a string")
@@ -129,24 +133,13 @@ def _scan(event: dict) -> CarrierScan:
         carrier_code=_carrier_code(code, event.get("statusDetailed")),
         carrier_text=_text(event),
         exception_reason=REASONS.get(code),
-        city=_string(address.get("addressLocality")),
-        region=_string(address.get("addressRegion")),
-        postcode=_string(address.get("postalCode")),
-        country=_country(address.get("countryCode")),
+        city=text(address.get("addressLocality")),
+        region=text(address.get("addressRegion")),
+        postcode=text(address.get("postalCode")),
+        country=country(address.get("countryCode")),
         raw_payload=event,
         key=None,
     )
-
-
-def _timestamp(value: object) -> tuple[datetime, int | None]:
-    """DHL gives local time, with its offset or without: a time without one is read as UTC."""
-    if not isinstance(value, str):
-        raise TypeError("the timestamp is not a string")
-    moment = datetime.fromisoformat(value)
-    offset = moment.utcoffset()
-    if offset is None:
-        return moment.replace(tzinfo=UTC), None
-    return moment, int(offset.total_seconds() // 60)
 
 
 def _carrier_code(code: str, detailed: object) -> str:
@@ -160,9 +153,9 @@ def _text(event: dict) -> str:
     """Status, description and remark, each once: services fill them differently, often alike."""
     parts: list[str] = []
     for name in ("status", "description", "remark"):
-        text = _string(event.get(name)).strip()
-        if text and text not in parts:
-            parts.append(text)
+        words = text(event.get(name)).strip()
+        if words and words not in parts:
+            parts.append(words)
     return " - ".join(parts)
 
 
@@ -176,33 +169,14 @@ def _address(event: dict) -> dict:
     return address
 
 
-def _string(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _country(value: object) -> str:
-    if isinstance(value, str) and len(value) == 2 and value.isascii() and value.isalpha():
-        return value.upper()
-    return ""
-
-
 def _estimated_delivery(shipment: dict) -> date | None:
     """The date DHL names, as written: its midnight-UTC ETAs are dates, not instants."""
-    estimate = _date_part(shipment.get("estimatedTimeOfDelivery"))
+    estimate = date_part(shipment.get("estimatedTimeOfDelivery"))
     if estimate is None:
         frame = shipment.get("estimatedDeliveryTimeFrame")
         if isinstance(frame, dict):
-            estimate = _date_part(frame.get("estimatedThrough"))
+            estimate = date_part(frame.get("estimatedThrough"))
     return estimate
-
-
-def _date_part(value: object) -> date | None:
-    if not isinstance(value, str) or len(value) < 10 or value[10:11] not in ("", "T", " "):
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
 
 
 def verify(headers, body: bytes, secret: str, now: datetime) -> None:

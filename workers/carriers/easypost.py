@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import requests
 
@@ -24,9 +24,13 @@ from workers.carriers.feed import (
     Tracking,
     UnknownNumber,
     Update,
+    country,
+    date_part,
     hmac_sha256,
     request_json,
     same,
+    scan_time,
+    text,
     timeouts,
 )
 
@@ -158,8 +162,8 @@ def _tracking(tracker: dict) -> Tracking:
 def _scan(detail: dict) -> CarrierScan:
     if not isinstance(detail, dict):
         raise TypeError("the tracking detail is not an object")
-    occurred_at, offset_minutes = _timestamp(detail["datetime"])
-    code, subcode = _string(detail.get("status")), _string(detail.get("status_detail"))
+    occurred_at, offset_minutes = scan_time(detail["datetime"])
+    code, subcode = text(detail.get("status")), text(detail.get("status_detail"))
     status = map_status(code, subcode or None)
     location = detail.get("tracking_location")
     location = location if isinstance(location, dict) else {}
@@ -168,62 +172,22 @@ def _scan(detail: dict) -> CarrierScan:
         utc_offset_minutes=offset_minutes,
         status=status,
         carrier_code=f"{code}/{subcode}" if subcode else code,
-        carrier_text=_string(detail.get("message")) or _string(detail.get("description")),
+        carrier_text=text(detail.get("message")) or text(detail.get("description")),
         exception_reason=REASONS.get(subcode) if status in TROUBLED else None,
-        city=_place(location.get("city")),
-        region=_place(location.get("state")),
-        postcode=_place(location.get("zip")),
-        country=_country(location.get("country")),
+        city=text(location.get("city")),
+        region=text(location.get("state")),
+        postcode=text(location.get("zip")),
+        country=country(location.get("country")),
         raw_payload=detail,
         key=None,
     )
-
-
-def _timestamp(value: object) -> tuple[datetime, int | None]:
-    """EasyPost gives UTC ("...Z"), or the scan's local time with its offset where it knows it."""
-    if not isinstance(value, str):
-        raise TypeError("the datetime is not a string")
-    moment = datetime.fromisoformat(value.strip())
-    offset = moment.utcoffset()
-    if offset is None:
-        return moment.replace(tzinfo=UTC), None
-    if value.strip().upper().endswith("Z"):
-        return moment, None
-    return moment, int(offset.total_seconds() // 60)
-
-
-def _string(value: object) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise TypeError(f"expected text, got {type(value).__name__}")
-    return value.strip()
-
-
-def _place(value: object) -> str:
-    """A location part as text; EasyPost sends null for the parts a carrier does not give."""
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _country(value: object) -> str:
-    code = value.strip() if isinstance(value, str) else ""
-    return code.upper() if len(code) == 2 and code.isascii() and code.isalpha() else ""
 
 
 def _estimated_delivery(tracker: dict) -> date | None:
     """The carrier's local ETA date wins; else the date part of est_delivery_date, as written."""
     details = tracker.get("carrier_detail")
     local = details.get("est_delivery_date_local") if isinstance(details, dict) else None
-    return _date_part(local) or _date_part(tracker.get("est_delivery_date"))
-
-
-def _date_part(value: object) -> date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value.strip()[:10])
-    except ValueError:
-        return None
+    return date_part(local) or date_part(tracker.get("est_delivery_date"))
 
 
 def verify(headers: Mapping, body: bytes, secret: str, now: datetime) -> None:

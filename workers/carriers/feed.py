@@ -6,11 +6,13 @@ import hashlib
 import hmac
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 
 import requests
+from babel.core import get_global
 from urllib3.exceptions import ReadTimeoutError
 
 from webapp.tracking.scans import CarrierScan
@@ -191,3 +193,51 @@ def _finite(text: str) -> float:
     if not math.isfinite(number):
         raise ValueError(f"{text[:20]} is too large a number")
     return number
+
+
+# --- Reading what providers write -------------------------------------------------------------
+
+_DATE_PART = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]|$)")
+
+
+def scan_time(value: object) -> tuple[datetime, int | None]:
+    """An ISO time and the offset of the scan's local time in minutes. `Z` is a UTC time, which
+    says nothing of the local one (None); a time without an offset is read as UTC too."""
+    if not isinstance(value, str):
+        raise TypeError("the time is not a string")
+    moment = datetime.fromisoformat(value.strip())
+    offset = moment.utcoffset()
+    if offset is None:
+        return moment.replace(tzinfo=UTC), None
+    if value.strip().endswith(("Z", "z")):
+        return moment, None
+    return moment, int(offset.total_seconds() // 60)
+
+
+def date_part(value: object) -> date | None:
+    """The date a provider's ETA names, as written: `2026-01-05T00:00:00Z` is 5 January wherever
+    we are. Moving it to another zone first is the classic off-by-one-day bug."""
+    match = _DATE_PART.match(value.strip()) if isinstance(value, str) else None
+    try:
+        return date.fromisoformat(match.group(1)) if match else None
+    except ValueError:
+        return None
+
+
+def text(value: object) -> str:
+    """A provider's text field: its string (or number), else nothing."""
+    if isinstance(value, bool):
+        return ""
+    return str(value) if isinstance(value, str | int) else ""
+
+
+def country(value: object) -> str:
+    """A country as its two-letter code: ISO alpha-3 ("DEU") becomes alpha-2 through CLDR's
+    territory aliases (shipped with Babel); names and anything else are left out."""
+    code = value.strip().upper() if isinstance(value, str) else ""
+    if not (code.isascii() and code.isalpha()):
+        return ""
+    if len(code) == 2:
+        return code
+    replacements = get_global("territory_aliases").get(code) if len(code) == 3 else None
+    return replacements[0] if replacements and len(replacements) == 1 else ""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import requests
 
@@ -29,8 +29,12 @@ from workers.carriers.feed import (
     Tracking,
     UnknownNumber,
     Update,
+    country,
+    date_part,
     request_json,
     same,
+    scan_time,
+    text,
     timeouts,
 )
 
@@ -305,10 +309,10 @@ def _scan(event: dict) -> CarrierScan:
         carrier_code=code,
         carrier_text=_text(event),
         exception_reason=_reason(code, status),
-        city=_string(address.get("city")) or _string(event.get("location")),
-        region=_string(address.get("state")),
-        postcode=_string(address.get("postal_code")),
-        country=_country(address.get("country")),
+        city=text(address.get("city")) or text(event.get("location")),
+        region=text(address.get("state")),
+        postcode=text(address.get("postal_code")),
+        country=country(address.get("country")),
         raw_payload=event,
         key=None,
     )
@@ -317,8 +321,8 @@ def _scan(event: dict) -> CarrierScan:
 def _occurred_at(event: dict) -> tuple[datetime, int | None]:
     """The carrier's local time with its offset (time_iso), else the UTC time alone. A local
     time without an offset takes its instant from time_utc, and its offset from the two."""
-    local = _moment(event["time_iso"]) if event.get("time_iso") else None
-    utc = _moment(event["time_utc"])[0] if event.get("time_utc") else None
+    local = scan_time(event["time_iso"]) if event.get("time_iso") else None
+    utc = scan_time(event["time_utc"])[0] if event.get("time_utc") else None
     if local and local[1] is not None:
         return local
     if local and utc:
@@ -336,17 +340,6 @@ def _local_at(wall_clock: datetime, instant: datetime) -> tuple[datetime, int | 
     return instant.astimezone(timezone(timedelta(minutes=minutes))), minutes
 
 
-def _moment(value: object) -> tuple[datetime, int | None]:
-    """A time and its offset in minutes; a time without one is read as UTC."""
-    if not isinstance(value, str):
-        raise TypeError("the time is not a string")
-    moment = datetime.fromisoformat(value)
-    offset = moment.utcoffset()
-    if offset is None:
-        return moment.replace(tzinfo=UTC), None
-    return moment, int(offset.total_seconds() // 60)
-
-
 def _reason(code: str, status: Status) -> str | None:
     """The reason the sub_status gives; an exception that names none is 'other'."""
     reason = REASONS.get(code)
@@ -357,21 +350,11 @@ def _reason(code: str, status: Status) -> str | None:
 
 def _text(event: dict) -> str:
     """The carrier's own words, else 17TRACK's translation of them."""
-    text = _string(event.get("description"))
+    words = text(event.get("description"))
     translation = event.get("description_translation")
-    if not text.strip() and isinstance(translation, dict):
-        text = _string(translation.get("description"))
-    return text
-
-
-def _string(value: object) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _country(value: object) -> str:
-    if isinstance(value, str) and len(value) == 2 and value.isascii() and value.isalpha():
-        return value.upper()
-    return ""
+    if not words.strip() and isinstance(translation, dict):
+        words = text(translation.get("description"))
+    return words
 
 
 def _estimated_delivery(track_info: dict) -> date | None:
@@ -380,16 +363,7 @@ def _estimated_delivery(track_info: dict) -> date | None:
     window = metrics.get("estimated_delivery_date") if isinstance(metrics, dict) else None
     if not isinstance(window, dict):
         return None
-    return _date_part(window.get("to")) or _date_part(window.get("from"))
-
-
-def _date_part(value: object) -> date | None:
-    if not isinstance(value, str) or len(value) < 10 or value[10:11] not in ("", "T", " "):
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
+    return date_part(window.get("to")) or date_part(window.get("from"))
 
 
 def verify(headers, body: bytes, secret: str, now: datetime) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import datetime
 from urllib.parse import quote
 
 import requests
@@ -24,9 +24,13 @@ from workers.carriers.feed import (
     Tracking,
     UnknownNumber,
     Update,
+    country,
+    date_part,
     get_json,
     hmac_sha256,
     same,
+    scan_time,
+    text,
     timeouts,
 )
 
@@ -141,7 +145,7 @@ def parse(document: object) -> Tracking:
         except (KeyError, TypeError, ValueError) as error:
             rejected += 1
             log.warning("shippo event not readable (%s): %.200r", error, event)
-    return Tracking(tuple(scans), _date(document.get("eta")), rejected)
+    return Tracking(tuple(scans), date_part(document.get("eta")), rejected)
 
 
 def _events(track: dict) -> list:
@@ -160,7 +164,7 @@ def _events(track: dict) -> list:
 
 
 def _scan(event: dict) -> CarrierScan:
-    occurred_at, offset = _when(event["status_date"])
+    occurred_at, offset = scan_time(event["status_date"])
     code = event.get("status")
     if code is not None and not isinstance(code, str):
         raise TypeError("the status is not a string")
@@ -173,28 +177,15 @@ def _scan(event: dict) -> CarrierScan:
         utc_offset_minutes=offset,
         status=status,
         carrier_code="/".join(part for part in (code, substatus.get("code")) if part),
-        carrier_text=_text(event.get("status_details")) or substatus.get("text", ""),
+        carrier_text=text(event.get("status_details")) or substatus.get("text", ""),
         exception_reason=_reason(status, substatus.get("code")),
-        city=_text(location.get("city")),
-        region=_text(location.get("state")),
-        postcode=_text(location.get("zip")),
-        country=_country(location.get("country")),
+        city=text(location.get("city")),
+        region=text(location.get("state")),
+        postcode=text(location.get("zip")),
+        country=country(location.get("country")),
         raw_payload=event,
-        key=_text(event.get("object_id")) or None,
+        key=text(event.get("object_id")) or None,
     )
-
-
-def _when(value: object) -> tuple[datetime, int | None]:
-    """The scan's instant and, when it was given in another offset than UTC, that offset."""
-    if not isinstance(value, str):
-        raise TypeError("status_date is not a string")
-    occurred_at = datetime.fromisoformat(value)
-    offset = occurred_at.utcoffset()
-    if offset is None:
-        return occurred_at.replace(tzinfo=UTC), None
-    if value.rstrip().endswith(("Z", "z")):
-        return occurred_at, None  # UTC as Shippo documents it, not a local time at +00:00
-    return occurred_at, int(offset.total_seconds() // 60)
 
 
 def _substatus(value: object) -> dict[str, str]:
@@ -208,28 +199,6 @@ def _reason(status: Status, substatus: str | None) -> str | None:
     if status is not Status.EXCEPTION or substatus not in REASONS:
         return None
     return REASONS[substatus].value
-
-
-def _text(value: object) -> str:
-    if isinstance(value, bool):
-        return ""
-    return str(value) if isinstance(value, str | int) else ""
-
-
-def _country(value: object) -> str:
-    """An ISO country code; Shippo sometimes has a name or nothing instead."""
-    code = _text(value).strip()
-    return code if len(code) == 2 and code.isascii() and code.isalpha() else ""
-
-
-def _date(value: object) -> date | None:
-    """The date an ETA names, as written: `2026-01-05T00:00:00Z` is 5 January wherever we are."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value).date()
-    except ValueError:
-        return None
 
 
 def verify(
