@@ -414,7 +414,7 @@ def test_one_unreadable_detail_is_rejected_and_the_rest_kept(broken, caplog):
     tracking = easypost.parse(tracker(GOOD_DETAIL, broken, later))
     assert [scan.carrier_text for scan in tracking.scans] == ["Arrived at Facility", "Departed"]
     assert tracking.rejected == 1
-    assert "easypost tracking detail not readable" in caplog.text
+    assert "easypost event not readable" in caplog.text
 
 
 @pytest.mark.parametrize(

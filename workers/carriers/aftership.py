@@ -10,7 +10,6 @@ its offset; countries come as ISO alpha-3 codes.
 from __future__ import annotations
 
 import base64
-import logging
 from collections.abc import Mapping
 from datetime import date, datetime
 
@@ -30,6 +29,7 @@ from workers.carriers.feed import (
     country,
     date_part,
     hmac_sha256,
+    read_scans,
     request_json,
     same,
     scan_time,
@@ -104,8 +104,6 @@ ESTIMATES = (
     ("aftership_estimated_delivery_date", "estimated_delivery_date", "estimated_delivery_date_max"),
     ("custom_estimated_delivery_date", "datetime", "datetime_max"),
 )
-
-log = logging.getLogger(__name__)
 
 
 class _AlreadyTracked(FeedError):
@@ -230,14 +228,8 @@ def _read_tracking(tracking: dict) -> Tracking:
     checkpoints = tracking.get("checkpoints") or []
     if not isinstance(checkpoints, list):
         raise MalformedAnswer("the tracking's checkpoints are not a list")
-    scans, rejected = [], 0
-    for checkpoint in checkpoints:
-        try:
-            scans.append(_scan(checkpoint))
-        except (KeyError, TypeError, ValueError) as error:
-            rejected += 1
-            log.warning("aftership checkpoint not readable (%s): %.200r", error, checkpoint)
-    return Tracking(tuple(scans), _estimated_delivery(tracking), rejected)
+    scans, rejected = read_scans(checkpoints, _scan, NAME)
+    return Tracking(scans, _estimated_delivery(tracking), rejected)
 
 
 def _scan(checkpoint: dict) -> CarrierScan:

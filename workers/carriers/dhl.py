@@ -7,7 +7,6 @@ event, so scans are told apart by their digest.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from datetime import date, datetime
 
@@ -25,6 +24,7 @@ from workers.carriers.feed import (
     country,
     date_part,
     get_json,
+    read_scans,
     scan_time,
     text,
     timeouts,
@@ -45,8 +45,6 @@ NAME = "dhl"
 CARRIERS = {"dhl": "dhl"}
 CREDENTIALS = ("DHL_API_KEY",)
 WEBHOOK_SECRET = None
-
-log = logging.getLogger(__name__)
 
 
 def map_status(code: str, detail: str | None = None) -> Status:
@@ -73,14 +71,8 @@ def fetch(http: requests.Session, parcel: Parcel, config: Mapping) -> Tracking:
 def parse(document: object, tracking_number: str | None = None) -> Tracking:
     """Read a tracking answer: the shipment matching the number (else the first) and its events."""
     shipment = _pick(_shipments(document), tracking_number)
-    scans, rejected = [], 0
-    for event in _events(shipment):
-        try:
-            scans.append(_scan(event))
-        except (KeyError, TypeError, ValueError) as error:
-            rejected += 1
-            log.warning("dhl event not readable (%s): %.200r", error, event)
-    return Tracking(tuple(scans), _estimated_delivery(shipment), rejected)
+    scans, rejected = read_scans(_events(shipment), _scan, NAME)
+    return Tracking(scans, _estimated_delivery(shipment), rejected)
 
 
 def _shipments(document: object) -> list[dict]:

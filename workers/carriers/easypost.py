@@ -7,7 +7,6 @@ gives no id per scan, so scans are told apart by their digest; an Event's own id
 
 from __future__ import annotations
 
-import logging
 import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
@@ -27,6 +26,7 @@ from workers.carriers.feed import (
     country,
     date_part,
     hmac_sha256,
+    read_scans,
     request_json,
     same,
     scan_time,
@@ -81,8 +81,6 @@ SIGNATURE_PREFIX = "hmac-sha256-hex="
 EN_ROUTE = frozenset({"pre_transit", "in_transit", "out_for_delivery"})
 TROUBLE_DETAILS = frozenset({"delayed", "weather_delay", "lost", "damaged"})
 TROUBLED = frozenset({Status.EXCEPTION, Status.FAILED_ATTEMPT})
-
-log = logging.getLogger(__name__)
 
 
 def map_status(code: str, detail: str | None = None) -> Status:
@@ -149,14 +147,8 @@ def _tracking(tracker: dict) -> Tracking:
         details = []  # a tracker EasyPost has not heard back about yet
     if not isinstance(details, list):
         raise MalformedAnswer("the Tracker has no list of tracking_details")
-    scans, rejected = [], 0
-    for detail in details:
-        try:
-            scans.append(_scan(detail))
-        except (KeyError, TypeError, ValueError) as error:
-            rejected += 1
-            log.warning("easypost tracking detail not readable (%s): %.200r", error, detail)
-    return Tracking(tuple(scans), _estimated_delivery(tracker), rejected)
+    scans, rejected = read_scans(details, _scan, NAME)
+    return Tracking(scans, _estimated_delivery(tracker), rejected)
 
 
 def _scan(detail: dict) -> CarrierScan:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import math
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
@@ -196,6 +198,24 @@ def _finite(text: str) -> float:
 
 
 # --- Reading what providers write -------------------------------------------------------------
+
+log = logging.getLogger("workers.carriers")
+
+
+def read_scans(
+    events: Iterable, read: Callable[[object], CarrierScan], feed: str
+) -> tuple[tuple[CarrierScan, ...], int]:
+    """Each event read into a scan; one that cannot be read is logged and counted, never
+    raised, so the others are kept. The scans, and how many events were left out."""
+    scans, rejected = [], 0
+    for event in events:
+        try:
+            scans.append(read(event))
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            rejected += 1
+            log.warning("%s event not readable (%s): %.200r", feed, error, event)
+    return tuple(scans), rejected
+
 
 _DATE_PART = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]|$)")
 

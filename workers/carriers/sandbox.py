@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import date, datetime
 from urllib.parse import quote
 
@@ -17,6 +16,7 @@ from workers.carriers.feed import (
     Tracking,
     Update,
     get_json,
+    read_scans,
     timeouts,
 )
 
@@ -40,8 +40,6 @@ CARRIERS = {"sandbox": "sandbox"}
 CREDENTIALS = ("SANDBOX_URL",)
 WEBHOOK_SECRET = None
 
-log = logging.getLogger(__name__)
-
 
 def map_status(code: str, detail: str | None = None) -> Status:
     """Our status for one of the sandbox's event codes."""
@@ -59,14 +57,8 @@ def parse(document: object) -> Tracking:
     """Read a tracking answer; events that cannot be read are counted, the rest kept."""
     if not isinstance(document, dict) or not isinstance(document.get("events"), list):
         raise MalformedAnswer("the answer has no list of events")
-    scans, rejected = [], 0
-    for event in document["events"]:
-        try:
-            scans.append(_scan(event))
-        except (KeyError, TypeError, ValueError) as error:
-            rejected += 1
-            log.warning("sandbox event not readable (%s): %.200r", error, event)
-    return Tracking(tuple(scans), _date(document.get("estimated_delivery")), rejected)
+    scans, rejected = read_scans(document["events"], _scan, NAME)
+    return Tracking(scans, _date(document.get("estimated_delivery")), rejected)
 
 
 def _scan(event: dict) -> CarrierScan:

@@ -31,6 +31,7 @@ from workers.carriers.feed import (
     Update,
     country,
     date_part,
+    read_scans,
     request_json,
     same,
     scan_time,
@@ -265,14 +266,8 @@ def parse(document: object) -> Tracking:
 def _tracking(track_info: dict) -> Tracking:
     """Every provider's events; those that cannot be read are counted, the rest kept."""
     events, rejected = _events(track_info)
-    scans = []
-    for event in events:
-        try:
-            scans.append(_scan(event))
-        except (KeyError, TypeError, ValueError, AttributeError) as error:
-            rejected += 1
-            log.warning("17track event not readable (%s): %.200r", error, event)
-    return Tracking(tuple(scans), _estimated_delivery(track_info), rejected)
+    scans, unreadable = read_scans(events, _scan, NAME)
+    return Tracking(scans, _estimated_delivery(track_info), rejected + unreadable)
 
 
 def _events(track_info: dict) -> tuple[list, int]:

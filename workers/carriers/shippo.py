@@ -7,7 +7,6 @@ Scan times (`status_date`) are UTC, and an ETA is read as the date it names.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from datetime import datetime
 from urllib.parse import quote
@@ -28,6 +27,7 @@ from workers.carriers.feed import (
     date_part,
     get_json,
     hmac_sha256,
+    read_scans,
     same,
     scan_time,
     text,
@@ -93,8 +93,6 @@ TOLERANCE_SECONDS = 300
 
 OUR_CARRIERS = {token: ours for ours, token in CARRIERS.items()}
 
-log = logging.getLogger(__name__)
-
 
 def map_status(code: str, detail: str | None = None) -> Status:
     """Our status for a Shippo status and, when it says more, its substatus code."""
@@ -138,14 +136,8 @@ def parse(document: object) -> Tracking:
     ):
         raise MalformedAnswer("the answer is not a Shippo Track")
     events = _events(document)
-    scans, rejected = [], 0
-    for event in events:
-        try:
-            scans.append(_scan(event))
-        except (KeyError, TypeError, ValueError) as error:
-            rejected += 1
-            log.warning("shippo event not readable (%s): %.200r", error, event)
-    return Tracking(tuple(scans), date_part(document.get("eta")), rejected)
+    scans, rejected = read_scans(events, _scan, NAME)
+    return Tracking(scans, date_part(document.get("eta")), rejected)
 
 
 def _events(track: dict) -> list:
