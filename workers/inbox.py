@@ -153,4 +153,6 @@ def _fail(delivery: WebhookDelivery, error: str) -> None:
 
 
 def _label(update: Update) -> str:
-    return f"{update.carrier or '?'}:{update.tracking_number}"
+    """carrier:number, the number as parcels store it, so a parcel added later finds it."""
+    number = normalize(update.tracking_number) or "".join(update.tracking_number.split())
+    return f"{update.carrier or '?'}:{number}"

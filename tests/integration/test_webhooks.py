@@ -13,6 +13,7 @@ from threading import Event
 import pytest
 from sqlalchemy import func, select
 
+from tests.integration.test_api_keys import bearer, make_key
 from tests.shippo import JOURNEY, NUMBER, SECRET, history_entry, signature, track_updated
 from tests.support import BASE_TIME, csrf_token, sign_in
 from webapp.extensions import db
@@ -393,3 +394,60 @@ def test_nan_and_infinity_are_not_json(hooks):
         assert answer.status_code == 400
         assert "NaN and Infinity are not JSON" in answer.json["detail"]
     assert deliveries(app) == []
+
+
+def test_a_parcel_registered_after_its_webhook_picks_the_delivery_up(hooks):
+    app, client = hooks
+    number = "9400100000000000000000"
+    deliver(client, track_updated(JOURNEY, number=number))
+    deliver(client, track_updated(JOURNEY[:1], number="9400100000000000000017"))
+    work(app)
+    key = make_key(app)
+    made = client.post(
+        "/api/v1/orders",
+        json={
+            "number": "LL-3001",
+            "email": "ada@example.com",
+            "name": "Ada",
+            "placed_at": BASE_TIME.isoformat(),
+            "items": [{"sku": "S-1", "title": "Serum", "quantity": 1}],
+        },
+        headers=bearer(key),
+    )
+    assert made.status_code == 201
+    registered = client.post(
+        "/api/v1/orders/LL-3001/shipments",
+        json={"tracking_number": number, "carrier": "usps"},
+        headers=bearer(key),
+    )
+    assert registered.status_code == 201
+
+    assert [d.state for d in deliveries(app)] == ["pending", "unmatched"]  # only its own
+    work(app)
+    assert [d.state for d in deliveries(app)] == ["processed", "unmatched"]
+    with app.app_context():
+        shipment_id = db.session.scalar(
+            select(Shipment.id).where(Shipment.tracking_number == number)
+        )
+    assert len(events_of(app, shipment_id)) == 3
+
+
+def test_a_parcel_corrected_to_the_number_picks_the_delivery_up(hooks, staff):
+    app, client = hooks
+    number = "9400100000000000000000"
+    shipment_id = add_parcel(app, number="9400111111111111111111")
+    deliver(client, track_updated(JOURNEY, number=number))
+    work(app)
+    sign_in(client, staff("agent"))
+    corrected = client.post(
+        f"/admin/orders/LL-2001/shipments/{shipment_id}/correction",
+        data={
+            "carrier": "usps",
+            "tracking_number": number,
+            "csrf_token": csrf_token(client, "/admin/orders/LL-2001"),
+        },
+    )
+    assert corrected.status_code == 303
+    work(app)
+    assert deliveries(app)[0].state == "processed"
+    assert len(events_of(app, shipment_id)) == 3

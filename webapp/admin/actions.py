@@ -22,6 +22,7 @@ from webapp.tracking.notices import KIND_LABELS, Kind
 from webapp.tracking.scans import CarrierScan
 from webapp.tracking.stages import Stage
 from webapp.tracking.statuses import STATUS_LABELS, ExceptionReason, Status
+from webapp.webhooks import inbox
 
 MAX_NOTE = 2000
 MAX_REASON = 500
@@ -100,6 +101,7 @@ def correct_shipment(shipment: Shipment, actor: Staff, carrier: str, number: str
     db.session.expire(shipment, ["events"])
     shipment.carrier, shipment.tracking_number = carrier, number
     _start_afresh(shipment)
+    inbox.replay_unmatched(number)
     ingest.announce(shipment, "update")
     audit.record(
         "shipment_corrected",

@@ -12,6 +12,7 @@ from webapp.extensions import db
 from webapp.models import Order, Shipment, utcnow
 from webapp.tracking.carriers import CARRIERS
 from webapp.tracking.detection import HIGH, Candidate, detect, normalize
+from webapp.webhooks import inbox
 
 
 class Unclear(Exception):
@@ -53,6 +54,7 @@ def register(order: Order, payload: ShipmentIn) -> Registered:
         next_check_at=utcnow(),
     )
     db.session.add(shipment)
+    inbox.replay_unmatched(number)
     try:
         db.session.commit()
     except IntegrityError:  # a twin request registered it a moment ago

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.extensions import db
@@ -67,3 +67,18 @@ def replay(delivery: WebhookDelivery) -> None:
 def waiting_for_staff() -> int:
     """How many deliveries are unmatched or failed."""
     return db.session.scalar(select(func.count()).where(WebhookDelivery.state.in_(REPLAYABLE)))
+
+
+def replay_unmatched(tracking_number: str) -> None:
+    """A parcel now has this number: queue the deliveries that were waiting for it (a carrier
+    service often knows a parcel before the shop tells us of it); the caller commits."""
+    parcels = literal(" ") + WebhookDelivery.parcels + literal(" ")
+    db.session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.state == UNMATCHED,
+            parcels.contains(f":{tracking_number} ", autoescape=True),
+        )
+        .values(state=PENDING, error=None, attempts=0, next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
