@@ -84,6 +84,8 @@ DEFAULTS = {
     "NOTIFY_STALE_AFTER_SECONDS": 3 * 86400,
     "SQLITE_IMMEDIATE_TRANSACTIONS": False,
     "WORKER_METRICS_PORT": 0,
+    # How much lower the worker's CPU priority is than the web's: someone waits for a web answer.
+    "WORKER_NICE": 10,
     "LIVE_POLL_SECONDS": 0.1,
     "LIVE_QUEUE_FRAMES": 16,
     "LIVE_PING_SECONDS": 25,

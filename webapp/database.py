@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import Connection, event
+from sqlalchemy.exc import OperationalError
 
 from webapp.extensions import db
 
@@ -29,6 +34,35 @@ def tune_sqlite(app: Flask) -> None:
         begin_immediately(engine)
 
 
+Result = TypeVar("Result")
+LOCK_RETRY_SECONDS = 0.001
+
+
+def yielding_to_writers(
+    connection: Connection, run: Callable[[], Result], timeout_ms: int
+) -> Result:
+    """Run a statement that writes; on SQLite, wait for another process's write lock by trying
+    again every millisecond instead of in SQLite's own busy handler.
+
+    The busy handler sleeps inside C, where a gevent web process cannot switch: every request
+    of that process would wait with this one. time.sleep is gevent's there.
+    """
+    if connection.dialect.name != "sqlite":
+        return run()
+    deadline = time.monotonic() + timeout_ms / 1000
+    connection.exec_driver_sql("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                return run()
+            except OperationalError as error:
+                if "locked" not in str(error.orig) or time.monotonic() > deadline:
+                    raise
+                time.sleep(LOCK_RETRY_SECONDS)
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={int(timeout_ms)}")
+
+
 def begin_immediately(engine) -> None:
     """Take SQLite's write lock when a transaction begins, not at its first write.
 
@@ -42,7 +76,8 @@ def begin_immediately(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin_immediate(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 #: Search structures that only the migrations describe (migrations 0006, 0009 and 0010), by name

@@ -30,6 +30,8 @@ def main() -> None:
     stop = Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    if niceness := int(app.config["WORKER_NICE"]):
+        os.nice(niceness)  # the web's answers, which someone waits for, go first
     if port := int(app.config["WORKER_METRICS_PORT"]):
         start_http_server(port, addr="127.0.0.1")
     owner = app.config.get("WORKER_NAME") or f"{socket.gethostname()}:{os.getpid()}"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import signal
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 import requests
@@ -121,6 +123,7 @@ def test_sigterm_lets_the_poll_in_hand_finish_and_serves_metrics_until_then(
     wait_for(lambda: count(app, leased) == "worker-1", "the worker to take the shipment")
     metrics = wait_for(lambda: _get(f"http://127.0.0.1:{port}/metrics"), "worker metrics")
     assert "mln_poll_lag_seconds_count" in metrics
+    assert _niceness(worker.pid) == min(19, os.nice(0) + 10), "it yields the CPU to the web"
 
     assert stop(worker) == 0
     with app.app_context():
@@ -128,6 +131,11 @@ def test_sigterm_lets_the_poll_in_hand_finish_and_serves_metrics_until_then(
         assert shipment.failures == 1, "the poll in hand was finished and recorded"
         assert shipment.lease_owner is None
     assert "outcome=timeout" in (tmp_path / "worker.log").read_text()
+
+
+def _niceness(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return int(fields[16])  # the 19th field of stat(5), counted after the command's name
 
 
 def _get(url: str) -> str | None:

@@ -5,27 +5,30 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 
+from flask import current_app
 from sqlalchemy import func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from webapp.database import yielding_to_writers
 from webapp.extensions import db
 from webapp.models import WebhookDelivery, utcnow
 
 PENDING, PROCESSED, UNMATCHED, FAILED = "pending", "processed", "unmatched", "failed"
 REPLAYABLE = (UNMATCHED, FAILED)
 SECRET_HEADERS = frozenset({"authorization", "cookie"})
-INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 def store(
     provider: str, headers: Mapping[str, str], body: bytes, event_id: str | None
 ) -> tuple[int, bool]:
-    """Keep a delivery and commit; its id, and whether it had arrived before."""
+    """Keep a delivery, committed before this returns; its id, and whether it had arrived
+    before. One statement in its own transaction: the answer waits for nothing else."""
     digest = hashlib.sha256(body).hexdigest()
     event_id = event_id[:128] if event_id else None
+    now = utcnow()
     row = {
         "provider": provider,
-        "received_at": utcnow(),
+        "received_at": now,
         "headers": {k: v for k, v in headers.items() if k.lower() not in SECRET_HEADERS},
         "body": body,
         "body_sha256": digest,
@@ -34,26 +37,34 @@ def store(
         "parcels": "",
         "events_added": 0,
         "attempts": 0,
-        "next_attempt_at": utcnow(),
+        "next_attempt_at": now,
     }
-    insert = INSERTS[db.session.get_bind().dialect.name](WebhookDelivery)
-    stored = db.session.execute(
-        insert.values(row).on_conflict_do_nothing().returning(WebhookDelivery.id)
-    ).scalar()
-    duplicate = stored is None
-    if duplicate:
-        stored = _twin(provider, digest, event_id)
-    db.session.commit()
-    return stored, duplicate
+    timeout_ms = current_app.config["SQLITE_BUSY_TIMEOUT_MS"]
+    with db.engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        insert = _INSERTS[connection.dialect.name]
+        stored = yielding_to_writers(
+            connection, lambda: connection.execute(insert, row).scalar(), timeout_ms
+        )
+        if stored is not None:
+            return stored, False
+        return connection.execute(_twin(provider, digest, event_id)).scalar(), True
 
 
-def _twin(provider: str, digest: str, event_id: str | None) -> int:
+def _insert(dialect) -> object:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id, built once: a retry stores nothing new."""
+    table = WebhookDelivery.__table__
+    return dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
+
+
+_INSERTS = {"postgresql": _insert(postgresql), "sqlite": _insert(sqlite)}
+
+
+def _twin(provider: str, digest: str, event_id: str | None):
     same = WebhookDelivery.body_sha256 == digest
     if event_id:
         same = or_(same, WebhookDelivery.event_id == event_id)
-    return db.session.scalar(
-        select(WebhookDelivery.id).where(WebhookDelivery.provider == provider, same).limit(1)
-    )
+    return select(WebhookDelivery.id).where(WebhookDelivery.provider == provider, same).limit(1)
 
 
 def replay(delivery: WebhookDelivery) -> None:
