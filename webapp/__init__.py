@@ -51,6 +51,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = config.database_uri(
         app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path
     )
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+    )
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or config.secret_key(app.instance_path)
     app.config["EMBED_ORIGINS"] = embed_origins(app.config["EMBED_ORIGINS"])
     app.jinja_env.trim_blocks = True

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
-from webapp.database import yielding_to_writers
+from webapp.database import engine_options, yielding_to_writers
 
 
 def locked() -> OperationalError:
@@ -60,3 +60,9 @@ def test_any_other_error_is_raised_at_once(connection):
     with pytest.raises(OperationalError, match="no such table"):
         yielding_to_writers(connection, write, 5000)
     assert tries == [1]
+
+
+def test_postgresql_gets_a_pool_for_a_busy_gevent_process_unless_configured_otherwise():
+    assert engine_options("postgresql+psycopg://h/db", {}) == {"pool_size": 20, "max_overflow": 5}
+    assert engine_options("postgresql+psycopg://h/db", {"pool_size": 3})["pool_size"] == 3
+    assert engine_options("sqlite:///x.db", {}) == {}
