@@ -13,6 +13,7 @@ DEFAULTS = {
     "SUPPORT_EMAIL": "",
     "SQLALCHEMY_DATABASE_URI": None,
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
+    "SQLITE_WRITER_PAUSE_SECONDS": 0.005,  # the worker's gap between webhook deliveries
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOOKUP_RATE_LIMIT": "10 per minute; 60 per hour",

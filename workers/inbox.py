@@ -55,7 +55,16 @@ class Inbox:
                 break  # the rest keep their lease until it runs out; nothing is lost
             with self.app.app_context():
                 self.process(delivery_id)
+            stop.wait(self.pause)
         return len(claimed)
+
+    @property
+    def pause(self) -> float:
+        """Seconds between deliveries: on SQLite, a gap in which the web's INSERTs take the
+        write lock, which the worker's transactions back to back would otherwise hold."""
+        with self.app.app_context():
+            sqlite = db.engine.dialect.name == "sqlite"
+        return self.app.config["SQLITE_WRITER_PAUSE_SECONDS"] if sqlite else 0.0
 
     def process(self, delivery_id: int) -> None:
         """Record one leased delivery and commit, whatever it holds; logs one line."""

@@ -451,3 +451,28 @@ def test_a_parcel_corrected_to_the_number_picks_the_delivery_up(hooks, staff):
     work(app)
     assert deliveries(app)[0].state == "processed"
     assert len(events_of(app, shipment_id)) == 3
+
+
+class Waits:
+    """A stop event that records how long the worker waited on it, and never stops."""
+
+    def __init__(self) -> None:
+        self.waited: list[float] = []
+
+    def is_set(self) -> bool:
+        return False
+
+    def wait(self, seconds: float) -> bool:
+        self.waited.append(seconds)
+        return False
+
+
+def test_on_sqlite_the_worker_leaves_a_gap_for_the_web_between_deliveries(hooks, database_url):
+    app, client = hooks
+    add_parcel(app)
+    for history in (JOURNEY[:1], JOURNEY[:2]):
+        deliver(client, track_updated(history))
+    stop = Waits()
+    assert Inbox(app, "test-worker").tick(stop) == 2
+    gap = 0.005 if database_url.startswith("sqlite") else 0.0
+    assert stop.waited == [gap, gap]
