@@ -50,21 +50,17 @@ class Inbox:
                 config["WEBHOOK_LEASE_SECONDS"],
                 config["WEBHOOK_BATCH"],
             )
+            # On SQLite, a gap between deliveries in which the web's INSERTs take the write
+            # lock that the worker's transactions back to back would otherwise hold.
+            sqlite = db.engine.dialect.name == "sqlite"
+            pause = config["SQLITE_WRITER_PAUSE_SECONDS"] if sqlite else 0.0
         for delivery_id in claimed:
             if stop.is_set():
                 break  # the rest keep their lease until it runs out; nothing is lost
             with self.app.app_context():
                 self.process(delivery_id)
-            stop.wait(self.pause)
+            stop.wait(pause)
         return len(claimed)
-
-    @property
-    def pause(self) -> float:
-        """Seconds between deliveries: on SQLite, a gap in which the web's INSERTs take the
-        write lock, which the worker's transactions back to back would otherwise hold."""
-        with self.app.app_context():
-            sqlite = db.engine.dialect.name == "sqlite"
-        return self.app.config["SQLITE_WRITER_PAUSE_SECONDS"] if sqlite else 0.0
 
     def process(self, delivery_id: int) -> None:
         """Record one leased delivery and commit, whatever it holds; logs one line."""

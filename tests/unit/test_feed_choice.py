@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from webapp.config import DEFAULTS
 from workers import carriers
 from workers.carriers import FEEDS, feed_for
+from workers.carriers.feed import MalformedAnswer, SignatureError
 
 
 def config(**settings) -> dict:
@@ -41,3 +44,12 @@ def test_a_carrier_no_enabled_feed_carries_falls_back_to_the_carrier_feed_or_non
     assert feed_for("ups", config()) is None
     assert feed_for("ups", config(CARRIER_FEED="sandbox")) is FEEDS["sandbox"]
     assert feed_for("postnl", config(SHIPPO_API_TOKEN="token")) is None  # Shippo has no PostNL
+
+
+@pytest.mark.parametrize("name", ["sandbox", "dhl"])
+def test_a_feed_that_sends_no_webhooks_refuses_every_delivery(name):
+    with pytest.raises(SignatureError):
+        FEEDS[name].verify({}, b"{}", "secret", None)
+    assert FEEDS[name].event_id({"id": "evt_1"}) is None
+    with pytest.raises(MalformedAnswer):
+        FEEDS[name].parse_webhook({"events": []})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from urllib.parse import quote
 
 import requests
@@ -15,6 +15,7 @@ from workers.carriers.feed import (
     SignatureError,
     Tracking,
     Update,
+    date_part,
     get_json,
     read_scans,
     timeouts,
@@ -58,7 +59,7 @@ def parse(document: object) -> Tracking:
     if not isinstance(document, dict) or not isinstance(document.get("events"), list):
         raise MalformedAnswer("the answer has no list of events")
     scans, rejected = read_scans(document["events"], _scan, NAME)
-    return Tracking(scans, _date(document.get("estimated_delivery")), rejected)
+    return Tracking(scans, date_part(document.get("estimated_delivery")), rejected)
 
 
 def _scan(event: dict) -> CarrierScan:
@@ -83,13 +84,6 @@ def _scan(event: dict) -> CarrierScan:
         raw_payload=event,
         key=str(event["id"]),
     )
-
-
-def _date(value: object) -> date | None:
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
 
 
 def verify(headers, body: bytes, secret: str, now: datetime) -> None:
