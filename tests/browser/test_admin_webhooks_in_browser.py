@@ -7,7 +7,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, screenshot
+from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.processes import wait_for
 from tests.shippo import JOURNEY, signature, track_updated
 from tests.support import BASE_TIME, build_app
@@ -57,6 +57,16 @@ def test_an_unmatched_delivery_is_replayed_once_its_parcel_exists(staff_page, li
     screenshot(page, f"admin-webhooks-desktop-{live_server.database}")
     page.set_viewport_size(PHONE)
     screenshot(page, f"admin-webhooks-phone-{live_server.database}")
+
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{live_server.url}/admin")
+    notice = page.get_by_role("status").filter(has_text="need")
+    expect(notice).to_contain_text("webhook deliver")
+    screenshot(page, f"admin-overview-webhooks-desktop-{live_server.database}", full_page=False)
+    page.set_viewport_size(PHONE)
+    screenshot(page, f"admin-overview-webhooks-phone-{live_server.database}", full_page=False)
+    page.set_viewport_size(DESKTOP)
+    notice.get_by_role("link", name="See them").click()
 
     order_number = f"WH-{secrets.token_hex(3).upper()}"
     add_parcel(live_server.database_url, number, order_number)
