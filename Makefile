@@ -44,7 +44,7 @@ demo: export MLN_EMBED_ORIGINS ?= ["http://$(DEMO_SHOP_BIND)"]
 demo: export MLN_PUBLIC_URL ?= http://$(DEMO_BIND)
 demo: export MLN_SUPPORT_EMAIL ?= help@lumen-leaf.example
 demo: $(VENV)/.demo
-	$(FLASK) db upgrade
+	$(FLASK) upgrade
 	$(FLASK) demo seed --base-url http://$(DEMO_BIND) --shop-url http://$(DEMO_SHOP_BIND)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile
 

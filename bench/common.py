@@ -22,13 +22,14 @@ from pathlib import Path
 import psycopg
 import requests
 from flask import Flask
-from flask_migrate import upgrade
 from sqlalchemy import make_url
 
 from webapp import create_app
+from webapp.database import close_connections
 from webapp.extensions import db
 from webapp.ingest import record_scans
 from webapp.models import Order, Shipment
+from webapp.schema import upgrade_all
 from webapp.tracking.scans import CarrierScan
 from webapp.tracking.statuses import Status
 
@@ -103,9 +104,9 @@ def postgres_version() -> str:
 
 
 def migrate_quietly() -> None:
-    """`flask db upgrade` in this app context, without Alembic's INFO lines on stderr."""
+    """`flask upgrade` in this app context, without Alembic's INFO lines on stderr."""
     with redirect_stderr(io.StringIO()):
-        upgrade()
+        upgrade_all()
 
 
 # --- The app under gunicorn --------------------------------------------------------------------
@@ -135,9 +136,9 @@ def server_env(database: str | None, port: int, **extra: str) -> dict[str, str]:
 
 
 def seed_demo(database: str, base: str, env: dict[str, str]) -> dict[str, str]:
-    """`flask db upgrade` and `flask demo seed`; the demo orders' tracking URLs by number."""
+    """`flask upgrade` and `flask demo seed`; the demo orders' tracking URLs by number."""
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([*flask, "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     seed = subprocess.run(
         [*flask, "demo", "seed", "--base-url", base],
         cwd=ROOT,
@@ -286,7 +287,7 @@ def bench_app(database: str, **settings: object) -> Iterator[Flask]:
     finally:
         with app.app_context():
             db.session.remove()
-            db.engine.dispose()
+            close_connections()
 
 
 @dataclass(frozen=True)

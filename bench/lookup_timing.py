@@ -20,6 +20,7 @@ from bench.common import (
     table,
 )
 from webapp import create_app
+from webapp.database import close_connections
 from webapp.extensions import db
 from webapp.models import Order
 
@@ -57,7 +58,7 @@ def lookup_app(database_url: str):
     finally:
         with app.app_context():
             db.session.remove()
-            db.engine.dispose()
+            close_connections()
 
 
 def time_lookups(app, requests: int, warmup: int) -> dict[str, list[float]]:

@@ -53,13 +53,13 @@ from functools import cache
 from pathlib import Path
 
 import psycopg
-from flask_migrate import upgrade
 from sqlalchemy import make_url
 
 from bench.common import load_average, postgres_available, postgres_database, table
 from webapp import create_app
 from webapp.config import DEFAULTS
-from webapp.extensions import db
+from webapp.database import close_connections
+from webapp.schema import upgrade_all
 from webapp.tracking.stages import STAGE_OF, Stage
 from webapp.tracking.statuses import Status
 
@@ -1422,8 +1422,8 @@ def migrate(url: str) -> None:
     app = create_app({"SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         with redirect_stderr(io.StringIO()):
-            upgrade()
-        db.engine.dispose()
+            upgrade_all()
+        close_connections()
 
 
 def load(

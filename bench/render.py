@@ -33,6 +33,7 @@ from bench.common import (
     verdict,
 )
 from webapp import create_app
+from webapp.database import close_connections
 from webapp.extensions import db
 from webapp.ingest import record_scans
 from webapp.models import Order, OrderItem, Shipment
@@ -147,7 +148,7 @@ def bench_app(database_url: str, cache_bytes: int = 0):
     finally:
         with app.app_context():
             db.session.remove()
-            db.engine.dispose()
+            close_connections()
 
 
 def time_requests(

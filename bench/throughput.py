@@ -39,6 +39,7 @@ from bench.common import (
 )
 from bench.render import build_order
 from webapp import create_app
+from webapp.database import close_connections
 from webapp.extensions import db
 
 TARGET_RATIO = 0.5
@@ -141,7 +142,7 @@ def add_big_order(database: str) -> str:
         migrate_quietly()
         token = build_order()
         db.session.remove()
-        db.engine.dispose()
+        close_connections()
     return token
 
 

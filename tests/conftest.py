@@ -18,9 +18,11 @@ from tests.support import (
     Sandbox,
     add_shipment,
     build_app,
+    empty_databases,
     unavailable,
 )
 from webapp.admin.accounts import create_user
+from webapp.database import close_connections
 from webapp.extensions import db
 from webapp.models import Order, OrderItem
 
@@ -91,11 +93,7 @@ def app(database_url):
     app = build_app(database_url)
     yield app
     with app.app_context():
-        db.session.remove()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
-        db.engine.dispose()
+        empty_databases()
 
 
 @pytest.fixture
@@ -110,7 +108,7 @@ def app_factory(app, database_url):
     yield factory
     for other in built:
         with other.app_context():
-            db.engine.dispose()
+            close_connections()
 
 
 @pytest.fixture

@@ -9,12 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
-from flask_migrate import upgrade
 
 from webapp import create_app
+from webapp.database import close_connections
 from webapp.extensions import db
 from webapp.ingest import record_scans
 from webapp.models import Order, Shipment
+from webapp.schema import upgrade_all
 from webapp.tracking.scans import CarrierScan
 from webapp.tracking.statuses import Status
 
@@ -44,9 +45,19 @@ def build_app(database_url: str, **overrides):
     app = create_app(settings)
     if database_url not in _migrated:
         with app.app_context():
-            upgrade()
+            upgrade_all()
         _migrated.add(database_url)
     return app
+
+
+def empty_databases() -> None:
+    """Delete every row of the database and the inbox, and close their connections."""
+    db.session.remove()
+    for metadata in db.metadatas.values():
+        for table in reversed(metadata.sorted_tables):
+            db.session.execute(table.delete())
+    db.session.commit()
+    close_connections()
 
 
 BASE_TIME = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

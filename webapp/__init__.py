@@ -19,6 +19,7 @@ from webapp import (
     headers,
     health,
     live,
+    schema,
     track,
     webhooks,
     widget,
@@ -51,9 +52,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SQLALCHEMY_DATABASE_URI"] = config.database_uri(
         app.config["SQLALCHEMY_DATABASE_URI"], app.instance_path
     )
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(
-        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+    app.config["INBOX_DATABASE_URI"] = config.inbox_uri(
+        app.config["INBOX_DATABASE_URI"], app.config["SQLALCHEMY_DATABASE_URI"]
     )
+    configured = app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = database.engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], configured
+    )
+    inbox = app.config["INBOX_DATABASE_URI"]
+    app.config["SQLALCHEMY_BINDS"] = {
+        database.INBOX: {"url": inbox, **database.engine_options(inbox, configured)}
+    }
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or config.secret_key(app.instance_path)
     app.config["EMBED_ORIGINS"] = embed_origins(app.config["EMBED_ORIGINS"])
     app.jinja_env.trim_blocks = True
@@ -94,6 +103,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.cli.add_command(demo.cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(api_keys_cli)
+    app.cli.add_command(schema.upgrade_command)
     filters.register(app)
     errors.register(app)
     headers.register(app)

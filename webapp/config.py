@@ -12,8 +12,10 @@ DEFAULTS = {
     "SHOP_URL": "",
     "SUPPORT_EMAIL": "",
     "SQLALCHEMY_DATABASE_URI": None,
+    # The webhook inbox: on SQLite a file of its own beside the database, so that storing a
+    # delivery never waits for the worker recording one; elsewhere the same database.
+    "INBOX_DATABASE_URI": None,
     "SQLITE_BUSY_TIMEOUT_MS": 5000,
-    "SQLITE_WRITER_PAUSE_SECONDS": 0.005,  # the worker's gap between webhook deliveries
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOOKUP_RATE_LIMIT": "10 per minute; 60 per hour",
@@ -119,6 +121,18 @@ def database_uri(configured: str | None, instance_path: str) -> str:
         if uri.startswith(prefix):
             return "postgresql+psycopg://" + uri.removeprefix(prefix)
     return uri
+
+
+def inbox_uri(configured: str | None, database: str) -> str:
+    """Where the webhook inbox lives: as configured, else beside a SQLite file
+    (tracking.sqlite3 → tracking.inbox.sqlite3), else in the database itself."""
+    if configured:
+        return database_uri(configured, "")
+    prefix = "sqlite:///"
+    if not database.startswith(prefix) or database == prefix + ":memory:":
+        return database
+    path = Path(database.removeprefix(prefix))
+    return prefix + str(path.with_name(f"{path.stem}.inbox{path.suffix}"))
 
 
 def secret_key(instance_path: str) -> str:

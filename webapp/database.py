@@ -13,6 +13,9 @@ from sqlalchemy.exc import OperationalError
 
 from webapp.extensions import db
 
+#: The bind key of the webhook inbox (config.inbox_uri says where it lives).
+INBOX = "inbox"
+
 
 def engine_options(uri: str, configured: dict) -> dict:
     """PostgreSQL: a pool as large as the requests a gevent web process has in flight, so a
@@ -23,12 +26,17 @@ def engine_options(uri: str, configured: dict) -> dict:
 
 
 def tune_sqlite(app: Flask) -> None:
-    """Turn on WAL, foreign keys and a busy timeout on every SQLite connection of this app."""
+    """Turn on WAL, foreign keys and a busy timeout on every SQLite connection of this app, in
+    the database and the inbox alike."""
     with app.app_context():
-        engine = db.engine
-    if engine.dialect.name != "sqlite":
-        return
-    busy_timeout = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+        engines = set(db.engines.values())
+    for engine in engines:
+        if engine.dialect.name == "sqlite":
+            _tune(engine, app.config)
+
+
+def _tune(engine, config) -> None:
+    busy_timeout = int(config["SQLITE_BUSY_TIMEOUT_MS"])
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
@@ -39,7 +47,7 @@ def tune_sqlite(app: Flask) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    if app.config["SQLITE_IMMEDIATE_TRANSACTIONS"]:
+    if config["SQLITE_IMMEDIATE_TRANSACTIONS"]:
         begin_immediately(engine)
 
 
@@ -95,17 +103,7 @@ def begin_immediately(engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-#: Search structures that only the migrations describe (migrations 0006, 0009 and 0010), by name
-#: prefix.
-SEARCH_STRUCTURES = (
-    "order_search",
-    "search_text",
-    "parcel_stages",
-    "ix_orders_search_",
-    "ix_shipments_tracking_number_trgm",
-)
-
-
-def described_by_models(name: str | None, type_: str, _parent_names) -> bool:
-    """Whether autogenerate should compare this object: not the search structures."""
-    return not (name or "").startswith(SEARCH_STRUCTURES)
+def close_connections() -> None:
+    """Close the pooled connections of this app's engines, the database's and the inbox's."""
+    for engine in db.engines.values():
+        engine.dispose()

@@ -9,9 +9,11 @@ from alembic.script import ScriptDirectory
 from flask import Blueprint, Response, current_app
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
-from sqlalchemy import text
+from sqlalchemy import column, select, table, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from webapp import schema
+from webapp.database import INBOX
 from webapp.extensions import db, limiter
 
 bp = Blueprint("health", __name__)
@@ -27,25 +29,32 @@ def healthz():
 @bp.get("/readyz")
 @limiter.exempt
 def readyz():
-    """The process answers, its database does too, and the schema is the one this code expects."""
+    """The process answers, its database does too, and the schemas of the database and the
+    webhook inbox are the ones this code expects (`flask upgrade` brings both there)."""
     try:
         db.session.execute(text("SELECT 1"))
     except SQLAlchemyError:
-        return _unready("unreachable")
-    version = _schema_version()
-    if version != _head():
-        return _unready(f"at migration {version or 'none'}, expected {_head()}")
-    return {"status": "ok", "database": "ok"}
+        return _unready("database", "unreachable")
+    for name, bind_key, directory in (
+        ("database", None, current_app.extensions["migrate"].directory),
+        ("inbox", INBOX, schema.inbox_directory()),
+    ):
+        version, head = _schema_version(bind_key), _head_of(directory)
+        if version != head:
+            return _unready(name, f"at migration {version or 'none'}, expected {head}")
+    return {"status": "ok", "database": "ok", "inbox": "ok"}
 
 
-def _unready(database: str):
+def _unready(part: str, reason: str):
     db.session.rollback()
-    return {"status": "unavailable", "database": database}, 503
+    return {"status": "unavailable", part: reason}, 503
 
 
-def _schema_version() -> str | None:
+def _schema_version(bind_key: str | None) -> str | None:
+    query = select(column("version_num")).select_from(table(schema.VERSION_TABLES[bind_key]))
     try:
-        return db.session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        with db.engines[bind_key].connect() as connection:
+            return connection.execute(query).scalar()
     except SQLAlchemyError:
         return None
 
@@ -68,7 +77,3 @@ def _registry():
 @cache
 def _head_of(directory: str) -> str:
     return ScriptDirectory(directory).get_current_head()
-
-
-def _head() -> str:
-    return _head_of(current_app.extensions["migrate"].directory)

@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.database import INBOX
 from webapp.extensions import db
 from webapp.tracking.stages import Stage
 from webapp.tracking.statuses import Status
@@ -265,8 +266,12 @@ class WebhookDelivery(db.Model):
     """A provider's webhook as it arrived, signature checked, kept before we answer it: the
     worker records what it says through the same path as polling. Deliveries are pending, then
     processed, unmatched (no parcel of ours has the number) or failed; staff replay the last
-    two. Each arrives once per provider, by its event id or, without one, its body."""
+    two. Each arrives once per provider, by its event id or, without one, its body.
 
+    It lives in the inbox (its own SQLite file; the same PostgreSQL database), so that storing
+    one never waits for a transaction that records scans, and it has its own migrations."""
+
+    __bind_key__ = INBOX
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
         Index("uq_webhook_deliveries_provider_event_id", "provider", "event_id", unique=True),

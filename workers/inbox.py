@@ -1,5 +1,6 @@
 """Recording stored webhook deliveries: claim due ones, read each with its feed, and record what
-it says through the same ingest path as polling, one transaction per delivery.
+it says through the same ingest path as polling, one transaction per delivery, kept apart from
+the inbox's own.
 
 Deliveries are state updates that may come late, twice or out of order: their scans merge into
 the history (the same scan twice is one event, so the same e-mail never goes twice), and a
@@ -30,6 +31,26 @@ log = logging.getLogger("workers.inbox")
 MAX_ATTEMPTS = 8
 
 
+@dataclass(frozen=True)
+class Claimed:
+    """A leased delivery, read from the inbox before any of it is recorded."""
+
+    id: int
+    provider: str
+    body: bytes
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What recording a delivery came to, to be written back to the inbox."""
+
+    state: str
+    error: str | None = None
+    parcels: str = ""
+    events_added: int = 0
+
+
 @dataclass
 class Inbox:
     app: Flask
@@ -37,101 +58,130 @@ class Inbox:
 
     def tick(self, stop: Event) -> int:
         """Record the deliveries that are due, a batch at a time; how many were claimed."""
-        config = self.app.config
         with self.app.app_context():
-            now = utcnow()
-            due = and_(WebhookDelivery.state == PENDING, WebhookDelivery.next_attempt_at <= now)
-            claimed = leases.claim_due(
-                WebhookDelivery,
-                due,
-                WebhookDelivery.next_attempt_at,
-                self.owner,
-                now,
-                config["WEBHOOK_LEASE_SECONDS"],
-                config["WEBHOOK_BATCH"],
-            )
-            # On SQLite, a gap between deliveries in which the web's INSERTs take the write
-            # lock that the worker's transactions back to back would otherwise hold.
-            sqlite = db.engine.dialect.name == "sqlite"
-            pause = config["SQLITE_WRITER_PAUSE_SECONDS"] if sqlite else 0.0
-        for delivery_id in claimed:
+            claimed = self._claim()
+        for delivery in claimed:
             if stop.is_set():
                 break  # the rest keep their lease until it runs out; nothing is lost
             with self.app.app_context():
-                self.process(delivery_id)
-            stop.wait(pause)
+                self.process(delivery)
         return len(claimed)
 
-    def process(self, delivery_id: int) -> None:
-        """Record one leased delivery and commit, whatever it holds; logs one line."""
-        delivery = db.session.get(WebhookDelivery, delivery_id)
-        if delivery is None or delivery.lease_owner != self.owner:
-            db.session.rollback()
-            return
+    def _claim(self) -> list[Claimed]:
+        """Lease a batch of due deliveries and read them: two short inbox transactions."""
+        config = self.app.config
+        now = utcnow()
+        ids = leases.claim_due(
+            WebhookDelivery,
+            and_(WebhookDelivery.state == PENDING, WebhookDelivery.next_attempt_at <= now),
+            WebhookDelivery.next_attempt_at,
+            self.owner,
+            now,
+            config["WEBHOOK_LEASE_SECONDS"],
+            config["WEBHOOK_BATCH"],
+        )
+        rows = db.session.execute(
+            select(
+                WebhookDelivery.id,
+                WebhookDelivery.provider,
+                WebhookDelivery.body,
+                WebhookDelivery.attempts,
+            )
+            .where(WebhookDelivery.id.in_(ids))
+            .order_by(WebhookDelivery.id)
+        ).all()
+        db.session.commit()
+        return [Claimed(*row) for row in rows]
+
+    def process(self, delivery: Claimed) -> None:
+        """Record one leased delivery and commit, then write how it went to the inbox.
+
+        Two transactions, so the inbox is never locked while scans are recorded: the web's
+        INSERTs wait for nothing but each other. Should the worker stop between the two, the
+        delivery is recorded again once its lease runs out, which adds nothing twice.
+        """
         try:
-            record(delivery)
+            outcome = record(delivery.provider, delivery.body)
+            db.session.commit()
         except (IntegrityError, DBAPIError) as error:  # a poll recorded the same scan meanwhile
             db.session.rollback()
-            self._retry_later(delivery_id, f"{type(error).__name__}: {error.orig}")
+            self._retry_later(delivery, f"{type(error).__name__}: {error.orig}")
             return
         except Exception as error:  # a feed's bug fails this delivery, not the worker
-            log.exception("webhook %s could not be recorded", delivery_id)
+            log.exception("webhook %s could not be recorded", delivery.id)
             db.session.rollback()
-            delivery = db.session.get(WebhookDelivery, delivery_id)
-            _fail(delivery, f"{type(error).__name__} in the {delivery.provider} adapter")
-        delivery.lease_owner = delivery.lease_expires_at = None
-        db.session.commit()
-        metrics.webhooks.labels(delivery.provider, delivery.state).inc()
+            outcome = Outcome(FAILED, f"{type(error).__name__} in the {delivery.provider} adapter")
+        if not self._settle(delivery, outcome):
+            return
+        metrics.webhooks.labels(delivery.provider, outcome.state).inc()
         log.info(
             "webhook delivery=%s provider=%s state=%s new=%s parcels=%s",
             delivery.id,
             delivery.provider,
-            delivery.state,
-            delivery.events_added,
-            delivery.parcels or "-",
+            outcome.state,
+            outcome.events_added,
+            outcome.parcels or "-",
         )
 
-    def _retry_later(self, delivery_id: int, error: str) -> None:
-        delivery = db.session.get(WebhookDelivery, delivery_id)
-        delivery.attempts += 1
+    def _settle(self, delivery: Claimed, outcome: Outcome) -> bool:
+        """Write the outcome and end the lease, unless another worker has the delivery now."""
+        return self._update(
+            delivery,
+            state=outcome.state,
+            error=outcome.error,
+            parcels=outcome.parcels,
+            events_added=WebhookDelivery.events_added + outcome.events_added,
+            attempts=delivery.attempts + 1,
+            processed_at=utcnow(),
+        )
+
+    def _retry_later(self, delivery: Claimed, error: str) -> None:
         config = self.app.config
+        attempts = delivery.attempts + 1
         delay = schedule.backoff(
-            delivery.attempts, config["BACKOFF_BASE_SECONDS"], config["BACKOFF_MAX_SECONDS"]
+            attempts, config["BACKOFF_BASE_SECONDS"], config["BACKOFF_MAX_SECONDS"]
         )
-        delivery.next_attempt_at = utcnow() + timedelta(seconds=delay)
-        delivery.error = error
-        if delivery.attempts >= MAX_ATTEMPTS:
-            _fail(delivery, error)
-        delivery.lease_owner = delivery.lease_expires_at = None
+        state = FAILED if attempts >= MAX_ATTEMPTS else PENDING
+        when = utcnow() + timedelta(seconds=delay)
+        self._update(delivery, state=state, error=error, attempts=attempts, next_attempt_at=when)
+        log.warning("webhook delivery=%s retried later: %s", delivery.id, error)
+
+    def _update(self, delivery: Claimed, **values) -> bool:
+        held = (WebhookDelivery.id == delivery.id) & (WebhookDelivery.lease_owner == self.owner)
+        updated = db.session.execute(
+            WebhookDelivery.__table__.update()
+            .where(held)
+            .values(lease_owner=None, lease_expires_at=None, **values)
+        )
         db.session.commit()
-        log.warning("webhook delivery=%s retried later: %s", delivery_id, error)
+        return updated.rowcount == 1
 
 
-def record(delivery: WebhookDelivery) -> None:
+def record(provider: str, body: bytes) -> Outcome:
     """Read a delivery and record its scans on the parcels it names; no commit."""
-    delivery.attempts += 1
-    delivery.processed_at = utcnow()
     try:
-        updates = FEEDS[delivery.provider].parse_webhook(loads(delivery.body))
+        updates = FEEDS[provider].parse_webhook(loads(body))
     except (MalformedAnswer, ValueError, RecursionError) as error:
-        _fail(delivery, f"not readable: {error}")
-        return
-    unmatched = []
+        return Outcome(FAILED, f"not readable: {error}"[:1000])
+    unmatched, added = [], 0
     for update in updates:
         shipment = match(update)
         if shipment is None:
             unmatched.append(update.tracking_number)
         else:
-            delivery.events_added += _record_update(shipment, update)
-    delivery.parcels = " ".join(_label(update) for update in updates)[:500]
+            added += _record_update(shipment, update)
     unreadable = sum(update.tracking.rejected for update in updates)
     problems = []
     if unmatched:
         problems.append("no parcel has the tracking number " + ", ".join(unmatched))
     if unreadable:  # the rest is recorded; staff see what could not be read
         problems.append(f"{unreadable} event(s) in it could not be read; the others are recorded")
-    delivery.state = UNMATCHED if unmatched else FAILED if unreadable else PROCESSED
-    delivery.error = "; ".join(problems)[:1000] or None
+    return Outcome(
+        state=UNMATCHED if unmatched else FAILED if unreadable else PROCESSED,
+        error="; ".join(problems)[:1000] or None,
+        parcels=" ".join(_label(update) for update in updates)[:500],
+        events_added=added,
+    )
 
 
 def _record_update(shipment: Shipment, update: Update) -> int:
@@ -151,10 +201,6 @@ def match(update: Update) -> Shipment | None:
         query = query.where(Shipment.carrier == update.carrier)
     newest_first = query.order_by(Shipment.created_at.desc(), Shipment.id.desc()).limit(1)
     return db.session.scalars(newest_first).first()
-
-
-def _fail(delivery: WebhookDelivery, error: str) -> None:
-    delivery.state, delivery.error = FAILED, error[:1000]
 
 
 def _label(update: Update) -> str:

@@ -106,7 +106,7 @@ def live_server(request, tmp_path_factory, shop_site) -> Iterator[LiveServer]:
         **{f"MLN_POLL_SECONDS__{stage}": "0.2" for stage in POLLED_STAGES},
     }
     flask = ["-m", "flask", "--app", "wsgi"]
-    _run(python(*flask, "db", "upgrade", env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    _run(python(*flask, "upgrade", env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE))
     seed = _run(python(*flask, "demo", "seed", env=env, stdout=subprocess.PIPE, text=True))
     worker = start_worker(env, tmp_path_factory.mktemp("worker") / "worker.log")
     web, base = start_web(env)

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import PHONE, screenshot
 from tests.browser.test_tracking_pages import assert_accessible
 from tests.support import build_app
+from webapp.database import close_connections
 from webapp.extensions import db
 from webapp.models import Order, OrderItem, Shipment, utcnow
 
@@ -59,7 +60,7 @@ def parcel(live_server) -> tuple[str, int, str]:
         db.session.commit()
         shipment_id = order.shipments[0].id
         db.session.remove()
-        db.engine.dispose()
+        close_connections()
     return number, shipment_id, tracking_number
 
 

@@ -11,6 +11,7 @@ from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.processes import wait_for
 from tests.shippo import JOURNEY, signature, track_updated
 from tests.support import BASE_TIME, build_app
+from webapp.database import close_connections
 from webapp.extensions import db
 from webapp.models import Order, Shipment
 
@@ -24,7 +25,7 @@ def add_parcel(database: str, number: str, order_number: str) -> None:
         order.shipments.append(Shipment(carrier="usps", tracking_number=number))
         db.session.add(order)
         db.session.commit()
-        db.engine.dispose()
+        close_connections()
 
 
 def shown_after_reload(page, text: str):

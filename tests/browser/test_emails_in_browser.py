@@ -11,6 +11,7 @@ from sqlalchemy import select
 from tests.browser.conftest import DESKTOP, PHONE, screenshot
 from tests.browser.test_tracking_pages import assert_accessible
 from tests.support import build_app
+from webapp.database import close_connections
 from webapp.emails.compose import compose
 from webapp.extensions import db
 from webapp.ingest import record_scans
@@ -62,7 +63,7 @@ def letters(tmp_path_factory) -> dict[Kind, str]:
         db.session.flush()
         html = {kind: _letter(order, kind) for kind in LETTERS}
     with app.app_context():
-        db.engine.dispose()
+        close_connections()
     return html
 
 
@@ -136,7 +137,7 @@ def test_the_stop_page_stops_and_restarts_emails(page, live_server):
         order.mail_key = order.mail_key or "browser-test-stop-key"
         key = order.mail_key
         db.session.commit()
-        db.engine.dispose()
+        close_connections()
     page.goto(f"{live_server.url}/emails/stop/{key}")
     expect(page.get_by_role("heading", name="E-mails about order LL-10237")).to_be_visible()
     assert_accessible(page)
@@ -159,7 +160,7 @@ def test_staff_see_the_orders_emails_and_send_one_again(staff_page, live_server)
         failed.status, failed.attempts, failed.error = "failed", 8, "421 4.7.0 Try again later"
         label = KIND_LABELS[Kind(failed.kind)]
         db.session.commit()
-        db.engine.dispose()
+        close_connections()
     staff_page.goto(f"{live_server.url}/admin/orders/LL-10237")
     emails = staff_page.locator("#order-emails")
     expect(emails).to_contain_text("Failed after 8 tries: 421 4.7.0 Try again later")

@@ -31,6 +31,7 @@ from tests.support import (
 from webapp import ingest
 from webapp.admin import actions
 from webapp.admin.accounts import Staff, create_user
+from webapp.database import close_connections
 from webapp.extensions import db
 from webapp.models import (
     AuditEntry,
@@ -591,7 +592,7 @@ def web(request, tmp_path_factory):
     yield Web(app, base, browser_sign_in(base, "viewer@example.com"))
     stop(process)
     with app.app_context():
-        db.engine.dispose()
+        close_connections()
 
 
 def browser_sign_in(base: str, email: str) -> str:

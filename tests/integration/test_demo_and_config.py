@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from webapp import create_app
-from webapp.config import database_uri
+from webapp.config import database_uri, inbox_uri
+from webapp.database import close_connections
 from webapp.demo import LIVE_ORDERS, ORDERS
 from webapp.extensions import db
 from webapp.models import Order, Shipment
@@ -69,7 +70,7 @@ def test_settings_come_from_prefixed_environment(monkeypatch, tmp_path):
     assert app.config["SHOP_NAME"] == "Fern & Fig"
     assert app.config["LOOKUP_RATE_LIMIT"] == "5 per minute"
     with app.app_context():
-        db.engine.dispose()
+        close_connections()
 
 
 def test_text_settings_stay_text_however_the_value_reads(monkeypatch, tmp_path):
@@ -83,7 +84,7 @@ def test_text_settings_stay_text_however_the_value_reads(monkeypatch, tmp_path):
     assert app.config["EASYPOST_WEBHOOK_SECRET"] == "1234e5678"
     assert app.config["POLL_BATCH"] == 5  # numbers are still read as numbers
     with app.app_context():
-        db.engine.dispose()
+        close_connections()
 
 
 @pytest.mark.parametrize(
@@ -103,6 +104,26 @@ def test_database_url_alias_is_normalised(monkeypatch, given, expected):
 def test_default_database_is_sqlite_under_instance(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     assert database_uri(None, "/srv/instance") == "sqlite:////srv/instance/tracking.sqlite3"
+
+
+@pytest.mark.parametrize(
+    ("configured", "database", "expected"),
+    [
+        (
+            None,
+            "sqlite:////srv/instance/tracking.sqlite3",
+            "sqlite:////srv/instance/tracking.inbox.sqlite3",
+        ),
+        (None, "sqlite:///relative/shop.db", "sqlite:///relative/shop.inbox.db"),
+        (None, "sqlite:///:memory:", "sqlite:///:memory:"),
+        (None, "postgresql+psycopg://db/tracking", "postgresql+psycopg://db/tracking"),
+        ("postgres://db/inbox", "sqlite:////srv/t.sqlite3", "postgresql+psycopg://db/inbox"),
+    ],
+)
+def test_the_inbox_lives_beside_a_sqlite_file_and_in_any_other_database(
+    configured, database, expected
+):
+    assert inbox_uri(configured, database) == expected
 
 
 def test_secret_key_is_created_once_private_and_reused(tmp_path):

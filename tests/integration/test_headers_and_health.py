@@ -1,5 +1,6 @@
 """Security headers on every kind of response, and the health probes."""
 
+import flask_migrate
 import pytest
 
 from webapp import create_app
@@ -34,7 +35,7 @@ def test_healthz(client):
 
 
 def test_readyz_checks_the_database(client):
-    assert client.get("/readyz").json == {"status": "ok", "database": "ok"}
+    assert client.get("/readyz").json == {"status": "ok", "database": "ok", "inbox": "ok"}
 
 
 def test_readyz_reports_an_unreachable_database(app_factory, tmp_path):
@@ -51,6 +52,17 @@ def test_readyz_refuses_a_database_not_migrated_to_head(tmp_path):
     response = unmigrated.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.json["database"].startswith("at migration none, expected ")
+
+
+def test_readyz_refuses_an_inbox_not_migrated_to_head(tmp_path):
+    """Only the database migrated (`flask db upgrade`, not `flask upgrade`): webhooks could not
+    be kept, so the process is not ready."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/a.db"})
+    with app.app_context():
+        flask_migrate.upgrade()
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["inbox"].startswith("at migration none, expected ")
 
 
 def test_hsts_behind_a_tls_proxy(app_factory):

@@ -17,6 +17,7 @@ from websockets.sync.client import ClientConnection, connect
 from tests.processes import start_web, stop
 from tests.support import BASE_TIME, add_shipment, build_app, scan
 from webapp import ingest
+from webapp.database import close_connections
 from webapp.extensions import db
 from webapp.models import Order, OrderItem
 from webapp.tracking.statuses import Status as S
@@ -61,7 +62,7 @@ def web(request, tmp_path_factory):
     yield Web(app, base)
     stop(process)
     with app.app_context():
-        db.engine.dispose()
+        close_connections()
 
 
 @pytest.fixture

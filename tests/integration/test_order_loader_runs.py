@@ -8,6 +8,7 @@ from sqlalchemy import func, select, text
 
 from bench.order_loader import load, order_fields, shipment_fields
 from webapp.admin.search import OrderSearch, search_orders
+from webapp.database import close_connections
 from webapp.extensions import db
 from webapp.models import Order, Shipment
 from webapp.tracking.stages import Stage
@@ -22,7 +23,7 @@ MISCOUNTED_STAGES = """
 def load_alone(app, database_url, orders, **options):
     """The loader wants its database to itself, as a fresh one is: the app lets go first."""
     with app.app_context():
-        db.engine.dispose()
+        close_connections()
     return load(database_url, orders, now=NOW, migrated=True, **options)
 
 

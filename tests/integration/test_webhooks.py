@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
 from datetime import timedelta
 from threading import Event
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from tests.integration.test_api_keys import bearer, make_key
 from tests.shippo import JOURNEY, NUMBER, SECRET, history_entry, signature, track_updated
-from tests.support import BASE_TIME, csrf_token, sign_in
+from tests.support import BASE_TIME, build_app, csrf_token, empty_databases, sign_in
+from webapp.database import INBOX
 from webapp.extensions import db
 from webapp.models import (
     AuditEntry,
@@ -453,26 +455,68 @@ def test_a_parcel_corrected_to_the_number_picks_the_delivery_up(hooks, staff):
     assert len(events_of(app, shipment_id)) == 3
 
 
-class Waits:
-    """A stop event that records how long the worker waited on it, and never stops."""
+@pytest.fixture
+def sqlite_hooks(sqlite_url):
+    """Shippo's webhooks on SQLite, whose write lock is one per file, with a short busy timeout:
+    a write that waits for another's lock fails within 0.2 s."""
+    app = build_app(
+        sqlite_url,
+        SHIPPO_WEBHOOK_SECRET=SECRET,
+        SQLITE_IMMEDIATE_TRANSACTIONS=True,
+        SQLITE_BUSY_TIMEOUT_MS=200,
+    )
+    yield app, app.test_client()
+    with app.app_context():
+        empty_databases()
 
-    def __init__(self) -> None:
-        self.waited: list[float] = []
 
-    def is_set(self) -> bool:
-        return False
-
-    def wait(self, seconds: float) -> bool:
-        self.waited.append(seconds)
-        return False
+def sqlite_file(app, bind_key=None) -> str:
+    with app.app_context():
+        return db.engines[bind_key].url.database
 
 
-def test_on_sqlite_the_worker_leaves_a_gap_for_the_web_between_deliveries(hooks, database_url):
-    app, client = hooks
-    add_parcel(app)
-    for history in (JOURNEY[:1], JOURNEY[:2]):
-        deliver(client, track_updated(history))
-    stop = Waits()
-    assert Inbox(app, "test-worker").tick(stop) == 2
-    gap = 0.005 if database_url.startswith("sqlite") else 0.0
-    assert stop.waited == [gap, gap]
+def test_on_sqlite_a_delivery_is_stored_while_scans_are_being_recorded(sqlite_hooks):
+    """The inbox is a file of its own: the write lock a worker holds while it records scans
+    in the database is not the one the web's INSERT needs."""
+    app, client = sqlite_hooks
+    assert sqlite_file(app, INBOX) != sqlite_file(app)
+    recording = sqlite3.connect(sqlite_file(app), isolation_level=None)
+    recording.execute("BEGIN IMMEDIATE")  # as the worker's transactions begin
+    try:
+        answer = deliver(client, track_updated(JOURNEY))
+    finally:
+        recording.execute("ROLLBACK")
+        recording.close()
+    assert (answer.status_code, answer.json["status"]) == (200, "stored")
+
+
+def test_on_sqlite_the_worker_holds_no_inbox_lock_while_it_records(sqlite_hooks):
+    """The worker reads a delivery, records it and writes back how it went in transactions of
+    their own, so the inbox stays open to the web for the whole of the recording."""
+    app, client = sqlite_hooks
+    shipment_id = add_parcel(app)
+    deliver(client, track_updated(JOURNEY))
+    inbox_writable = []
+
+    def try_the_inbox(_connection, _cursor, statement, *_args) -> None:
+        if statement.startswith("INSERT INTO tracking_events"):
+            other = sqlite3.connect(sqlite_file(app, INBOX), isolation_level=None, timeout=0)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.execute("ROLLBACK")
+                inbox_writable.append(True)
+            except sqlite3.OperationalError:
+                inbox_writable.append(False)
+            finally:
+                other.close()
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "after_cursor_execute", try_the_inbox)
+    try:
+        assert work(app) == 1
+    finally:
+        event.remove(engine, "after_cursor_execute", try_the_inbox)
+    assert set(inbox_writable) == {True}  # checked at least once, and never locked
+    assert len(events_of(app, shipment_id)) == 3
+    assert deliveries(app)[0].state == "processed"

@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from webapp.database import yielding_to_writers
+from webapp.database import INBOX, yielding_to_writers
 from webapp.extensions import db
 from webapp.models import WebhookDelivery, utcnow
 
@@ -40,7 +40,7 @@ def store(
         "next_attempt_at": now,
     }
     timeout_ms = current_app.config["SQLITE_BUSY_TIMEOUT_MS"]
-    with db.engine.connect() as connection:
+    with db.engines[INBOX].connect() as connection:
         connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         insert = _INSERTS[connection.dialect.name]
         stored = yielding_to_writers(
