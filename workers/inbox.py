@@ -59,7 +59,7 @@ class Inbox:
     def tick(self, stop: Event) -> int:
         """Record the deliveries that are due, a batch at a time; how many were claimed."""
         with self.app.app_context():
-            claimed = self._claim()
+            claimed = self.claim()
         for delivery in claimed:
             if stop.is_set():
                 break  # the rest keep their lease until it runs out; nothing is lost
@@ -67,7 +67,7 @@ class Inbox:
                 self.process(delivery)
         return len(claimed)
 
-    def _claim(self) -> list[Claimed]:
+    def claim(self) -> list[Claimed]:
         """Lease a batch of due deliveries and read them: two short inbox transactions."""
         config = self.app.config
         now = utcnow()

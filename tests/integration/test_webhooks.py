@@ -12,7 +12,7 @@ from datetime import timedelta
 from threading import Event
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, update
 
 from tests.integration.test_api_keys import bearer, make_key
 from tests.shippo import JOURNEY, NUMBER, SECRET, history_entry, signature, track_updated
@@ -520,3 +520,25 @@ def test_on_sqlite_the_worker_holds_no_inbox_lock_while_it_records(sqlite_hooks)
     assert set(inbox_writable) == {True}  # checked at least once, and never locked
     assert len(events_of(app, shipment_id)) == 3
     assert deliveries(app)[0].state == "processed"
+
+
+def test_a_worker_whose_lease_ran_out_leaves_the_delivery_to_the_one_that_took_it(hooks):
+    """A slow worker's lease ran out and another took the delivery: the first may record it too
+    (which adds nothing twice), but it does not write its outcome over the new holder's lease."""
+    app, client = hooks
+    shipment_id = add_parcel(app)
+    deliver(client, track_updated(JOURNEY))
+    slow = Inbox(app, "slow-worker")
+    with app.app_context():
+        [claimed] = slow.claim()
+        db.session.execute(update(WebhookDelivery).values(lease_owner="other-worker"))
+        db.session.commit()
+    with app.app_context():
+        slow.process(claimed)
+    [delivery] = deliveries(app)
+    assert (delivery.state, delivery.lease_owner, delivery.attempts) == (
+        "pending",
+        "other-worker",
+        0,
+    )
+    assert len(events_of(app, shipment_id)) == 3
